@@ -1,0 +1,1 @@
+"""Tests for the Nitrolite integration, its protocol library and the local ClearNode."""
