@@ -1,0 +1,66 @@
+"""Exception tree of the ClearNode client.
+
+Messages never contain keys, JWTs or raw signed frames.
+"""
+
+from __future__ import annotations
+
+
+class ClearNodeError(Exception):
+    """Base class of every error raised by this library."""
+
+
+class ClearNodeConnectionError(ClearNodeError):
+    """Cannot connect, the socket dropped, or the client is closed."""
+
+
+class ClearNodeTimeoutError(ClearNodeError):
+    """No answer within the request timeout."""
+
+
+class ClearNodeAuthenticationError(ClearNodeError):
+    """Login refused (challenge, signature or JWT)."""
+
+
+class ClearNodeSessionKeyError(ClearNodeAuthenticationError):
+    """The session key expired or cannot be registered again."""
+
+
+class ClearNodeProtocolError(ClearNodeError):
+    """Malformed frame, bad broker signature or mismatching answer."""
+
+
+class ClearNodeRejectedError(ClearNodeError):
+    """The server answered a request with method "error"."""
+
+    def __init__(self, method: str, reason: str) -> None:
+        """Keep the request method and the server's reason text."""
+        super().__init__(f"{method} rejected by the ClearNode: {reason}")
+        self.method = method
+        self.reason = reason
+
+
+class ClearNodeClockSkewError(ClearNodeRejectedError):
+    """The server refused our timestamp ("invalid message timestamp")."""
+
+
+class ClearNodeAllowanceError(ClearNodeRejectedError):
+    """The session key's spending cap does not cover the operation."""
+
+
+class ClearNodeValidationError(ClearNodeError, ValueError):
+    """Bad input caught client-side; ``field`` names the offending input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        """Keep the name of the offending field."""
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def rejected_error(method: str, reason: str) -> ClearNodeRejectedError:
+    """Map a server error text to the most specific rejection class."""
+    if reason == "invalid message timestamp":
+        return ClearNodeClockSkewError(method, reason)
+    if "allowance" in reason:
+        return ClearNodeAllowanceError(method, reason)
+    return ClearNodeRejectedError(method, reason)

@@ -1,0 +1,338 @@
+"""secp256k1 keys and signatures for ClearNode v0.5 (PROTOCOL.md §4, §5).
+
+Signatures are byte-identical to ``eth_account.Account.unsafe_sign_hash``: the nonce
+is RFC 6979 (HMAC-SHA256) exactly as eth-keys derives it, ``s`` is low-s normalised
+and ``v`` is 27/28. Point multiplication uses fastecdsa when it can be imported,
+otherwise the slow pure Python eth-keys backend; :data:`BACKEND` tells which is active.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from typing import TYPE_CHECKING, Protocol
+
+from .codec import format_amount, keccak256
+from .errors import ClearNodeProtocolError, ClearNodeValidationError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from decimal import Decimal
+
+# secp256k1 domain parameters.
+CURVE_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F
+CURVE_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_HALF_N = CURVE_N // 2
+_SIGNATURE_HEX = re.compile(r"0x[0-9a-fA-F]{130}")
+_ADDRESS_HEX = re.compile(r"0x[0-9a-fA-F]{40}")
+_KEY_HEX = re.compile(r"(0x)?[0-9a-fA-F]{64}")
+
+type PublicKey = tuple[int, int]
+
+
+class SigningBackend(Protocol):
+    """The elliptic-curve operations a signer needs."""
+
+    fast: bool
+
+    def public_key(self, secret: int) -> PublicKey:
+        """Return ``secret * G``."""
+        ...
+
+    def nonce_point_x_parity(self, nonce: int) -> tuple[int, int]:
+        """Return ``(R.x, R.y & 1)`` for ``R = nonce * G``."""
+        ...
+
+    def recover(self, z: int, recid: int, r: int, s: int) -> PublicKey:
+        """Recover the public key of signature ``(r, s, recid)`` over ``z``."""
+        ...
+
+
+def _lift_x(x: int, parity: int) -> PublicKey:
+    alpha = (pow(x, 3, CURVE_P) + 7) % CURVE_P
+    beta = pow(alpha, (CURVE_P + 1) // 4, CURVE_P)
+    if beta * beta % CURVE_P != alpha:
+        msg = "invalid signature: r is not on the curve"
+        raise ClearNodeProtocolError(msg)
+    return (x, beta if beta & 1 == parity else CURVE_P - beta)
+
+
+class FastecdsaBackend:
+    """Point arithmetic in fastecdsa's native code (about 0.2 ms per multiplication)."""
+
+    fast = True
+
+    def __init__(self) -> None:
+        """Bind fastecdsa's curve and point types."""
+        from fastecdsa.curve import secp256k1  # noqa: PLC0415 - optional dependency
+        from fastecdsa.rust import Point  # noqa: PLC0415
+
+        self._curve = secp256k1
+        self._point = Point
+        self._generator = secp256k1.G
+        self._infinity = secp256k1.G * 0
+
+    def public_key(self, secret: int) -> PublicKey:
+        """Return ``secret * G``."""
+        point = self._generator * secret
+        return (point.x, point.y)
+
+    def nonce_point_x_parity(self, nonce: int) -> tuple[int, int]:
+        """Return ``(R.x, R.y & 1)`` for ``R = nonce * G``."""
+        point = self._generator * nonce
+        return (point.x, point.y & 1)
+
+    def recover(self, z: int, recid: int, r: int, s: int) -> PublicKey:
+        """Recover ``Q = r^-1 (s R - z G)``."""
+        x, y = _lift_x(r, recid)
+        r_inv = pow(r, -1, CURVE_N)
+        nonce_point = self._point(x, y, self._curve)
+        point = nonce_point * (s * r_inv % CURVE_N) + self._generator * (
+            -z * r_inv % CURVE_N
+        )
+        if point == self._infinity:
+            msg = "invalid signature: recovers to the point at infinity"
+            raise ClearNodeProtocolError(msg)
+        return (point.x, point.y)
+
+
+class NativeBackend:
+    """eth-keys' pure Python backend: slow (several ms); callers run it off-loop."""
+
+    fast = False
+
+    def public_key(self, secret: int) -> PublicKey:
+        """Return ``secret * G``."""
+        from eth_keys.backends.native import jacobian  # noqa: PLC0415
+        from eth_keys.constants import SECPK1_G  # noqa: PLC0415
+
+        x, y = jacobian.fast_multiply(SECPK1_G, secret)
+        return (x, y)
+
+    def nonce_point_x_parity(self, nonce: int) -> tuple[int, int]:
+        """Return ``(R.x, R.y & 1)`` for ``R = nonce * G``."""
+        x, y = self.public_key(nonce)
+        return (x, y & 1)
+
+    def recover(self, z: int, recid: int, r: int, s: int) -> PublicKey:
+        """Recover the public key with eth-keys."""
+        from eth_keys.backends.native.ecdsa import ecdsa_raw_recover  # noqa: PLC0415
+        from eth_keys.exceptions import BadSignature  # noqa: PLC0415
+
+        try:
+            raw = ecdsa_raw_recover(z.to_bytes(32), (recid, r, s))
+        except BadSignature:
+            msg = "invalid signature"
+            raise ClearNodeProtocolError(msg) from None
+        return (int.from_bytes(raw[:32]), int.from_bytes(raw[32:]))
+
+
+def _default_backend() -> SigningBackend:
+    try:
+        return FastecdsaBackend()
+    except ImportError:
+        return NativeBackend()
+
+
+BACKEND: SigningBackend = _default_backend()
+
+
+def to_checksum_address(address: str) -> str:
+    """Return the EIP-55 form of a 0x-prefixed 20-byte hex address."""
+    if not isinstance(address, str) or not _ADDRESS_HEX.fullmatch(address):
+        raise ClearNodeValidationError(
+            field="address", message="not a 0x-prefixed 20-byte address"
+        )
+    lower = address[2:].lower()
+    digest = keccak256(lower.encode()).hex()
+    return "0x" + "".join(
+        c.upper() if int(h, 16) >= 8 else c  # noqa: PLR2004 - EIP-55 nibble rule
+        for c, h in zip(lower, digest, strict=False)
+    )
+
+
+def public_key_to_address(public_key: PublicKey) -> str:
+    """Return the EIP-55 address of an uncompressed public key."""
+    x, y = public_key
+    digest = keccak256(x.to_bytes(32) + y.to_bytes(32))
+    return to_checksum_address("0x" + digest[-20:].hex())
+
+
+def _rfc6979_nonce(z: int, secret_bytes: bytes) -> int:
+    # Mirrors eth_keys.backends.native.ecdsa.deterministic_generate_k bit for bit.
+    msg_hash = (z % CURVE_N).to_bytes(32)
+    v_0, k_0 = b"\x01" * 32, b"\x00" * 32
+    k_1 = hmac.digest(k_0, v_0 + b"\x00" + secret_bytes + msg_hash, hashlib.sha256)
+    v_1 = hmac.digest(k_1, v_0, hashlib.sha256)
+    k_2 = hmac.digest(k_1, v_1 + b"\x01" + secret_bytes + msg_hash, hashlib.sha256)
+    v_2 = hmac.digest(k_2, v_1, hashlib.sha256)
+    return int.from_bytes(hmac.digest(k_2, v_2, hashlib.sha256))
+
+
+def _check_digest(digest: bytes) -> int:
+    if len(digest) != 32:  # noqa: PLR2004 - Keccak-256 digest size
+        raise ClearNodeValidationError(field="digest", message="must be 32 bytes")
+    return int.from_bytes(digest)
+
+
+class Signer:
+    """A secp256k1 private key. Its repr and str never reveal the key."""
+
+    __slots__ = ("_address", "_backend", "_secret")
+
+    def __init__(self, secret: int, backend: SigningBackend | None = None) -> None:
+        """Wrap a secret scalar; prefer :meth:`from_key` or :meth:`generate`."""
+        if not 0 < secret < CURVE_N:
+            raise ClearNodeValidationError(field="private_key", message="out of range")
+        self._secret = secret
+        self._backend = backend or BACKEND
+        self._address = public_key_to_address(self._backend.public_key(secret))
+
+    @classmethod
+    def from_key(cls, hex_key: str, backend: SigningBackend | None = None) -> Signer:
+        """Load a 32-byte hex private key (with or without 0x)."""
+        if not isinstance(hex_key, str) or not _KEY_HEX.fullmatch(hex_key):
+            raise ClearNodeValidationError(
+                field="private_key", message="not a 32-byte hex key"
+            )
+        return cls(int(hex_key.removeprefix("0x"), 16), backend)
+
+    @classmethod
+    def generate(cls, backend: SigningBackend | None = None) -> Signer:
+        """Create a new random key (used for session keys)."""
+        return cls(secrets.randbelow(CURVE_N - 1) + 1, backend)
+
+    @property
+    def address(self) -> str:
+        """The EIP-55 address of this key."""
+        return self._address
+
+    @property
+    def private_key_hex(self) -> str:
+        """The key as 0x-hex, for storage by the caller. Never log it."""
+        return "0x" + self._secret.to_bytes(32).hex()
+
+    def sign_digest(self, digest: bytes) -> str:
+        """Sign a 32-byte digest: 0x + r ‖ s ‖ v (v = 27/28), lowercase hex."""
+        z = _check_digest(digest)
+        nonce = _rfc6979_nonce(z, self._secret.to_bytes(32))
+        r, parity = self._backend.nonce_point_x_parity(nonce)
+        s = pow(nonce, -1, CURVE_N) * (z + r * self._secret) % CURVE_N
+        if s > _HALF_N:
+            s, parity = CURVE_N - s, parity ^ 1
+        return "0x" + (r.to_bytes(32) + s.to_bytes(32) + bytes([27 + parity])).hex()
+
+    def sign_message(self, text: str) -> str:
+        """Sign keccak256(utf8(text)), raw (no EIP-191 prefix), as ClearNode expects."""
+        return self.sign_digest(keccak256(text.encode()))
+
+    def __repr__(self) -> str:
+        """Show the address only."""
+        return f"Signer(address={self._address})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> str:
+        """Refuse pickling, which would copy the key around."""
+        msg = "Signer cannot be pickled"
+        raise TypeError(msg)
+
+
+def _split_signature(signature_hex: str) -> tuple[int, int, int]:
+    if not _SIGNATURE_HEX.fullmatch(signature_hex):
+        msg = "invalid signature: not 65 bytes of 0x-hex"
+        raise ClearNodeProtocolError(msg)
+    raw = bytes.fromhex(signature_hex[2:])
+    v = raw[64] - 27 if raw[64] >= 27 else raw[64]  # noqa: PLR2004 - v 27/28 or 0/1
+    r, s = int.from_bytes(raw[:32]), int.from_bytes(raw[32:64])
+    if v not in {0, 1} or not (0 < r < CURVE_N and 0 < s < CURVE_N):
+        msg = "invalid signature: values out of range"
+        raise ClearNodeProtocolError(msg)
+    return v, r, s
+
+
+def recover_address(
+    digest: bytes, signature_hex: str, backend: SigningBackend | None = None
+) -> str:
+    """Return the EIP-55 signer of ``digest`` (ClearNodeProtocolError if invalid)."""
+    recid, r, s = _split_signature(signature_hex)
+    public_key = (backend or BACKEND).recover(_check_digest(digest), recid, r, s)
+    return public_key_to_address(public_key)
+
+
+class SignatureVerifier:
+    """Checks that raw signed text carries a signature of one expected address."""
+
+    __slots__ = ("_address", "_backend")
+
+    def __init__(self, address: str, backend: SigningBackend | None = None) -> None:
+        """Expect signatures by ``address`` (any case)."""
+        self._address = to_checksum_address(address)
+        self._backend = backend or BACKEND
+
+    @property
+    def address(self) -> str:
+        """The expected signer, EIP-55."""
+        return self._address
+
+    def verify(self, signed_text: str, signatures: Sequence[str]) -> bool:
+        """Return True when one of ``signatures`` over ``signed_text`` is ours."""
+        digest = keccak256(signed_text.encode())
+        for signature in signatures:
+            try:
+                if recover_address(digest, signature, self._backend) == self._address:
+                    return True
+            except ClearNodeProtocolError:
+                continue
+        return False
+
+
+# EIP-712 for the login policy (§5.2). The types are fixed, so the encoding is direct.
+_DOMAIN_TYPEHASH = keccak256(b"EIP712Domain(string name)")
+_ALLOWANCE_TYPE = b"Allowance(string asset,string amount)"
+_ALLOWANCE_TYPEHASH = keccak256(_ALLOWANCE_TYPE)
+_POLICY_TYPEHASH = keccak256(
+    b"Policy(string challenge,string scope,address wallet,address session_key,"
+    b"uint64 expires_at,Allowance[] allowances)" + _ALLOWANCE_TYPE
+)
+
+
+def _address_word(address: str) -> bytes:
+    return bytes.fromhex(to_checksum_address(address)[2:]).rjust(32, b"\x00")
+
+
+def _allowance_hash(asset: str, amount: Decimal | str) -> bytes:
+    amount_text = amount if isinstance(amount, str) else format_amount(amount)
+    return keccak256(
+        _ALLOWANCE_TYPEHASH
+        + keccak256(asset.encode())
+        + keccak256(amount_text.encode())
+    )
+
+
+def eip712_auth_digest(  # noqa: PLR0913, PLR0917 - the signed Policy fields
+    application: str,
+    challenge: str,
+    scope: str,
+    wallet: str,
+    session_key: str,
+    expires_at: int,
+    allowances: Sequence[tuple[str, Decimal | str]],
+) -> bytes:
+    """Return the EIP-712 digest the wallet signs in ``auth_verify``."""
+    if not 0 <= expires_at < 2**64:
+        raise ClearNodeValidationError(field="expires_at", message="must fit in uint64")
+    domain = keccak256(_DOMAIN_TYPEHASH + keccak256(application.encode()))
+    allowance_hashes = b"".join(_allowance_hash(a, m) for a, m in allowances)
+    policy = keccak256(
+        _POLICY_TYPEHASH
+        + keccak256(challenge.encode())
+        + keccak256(scope.encode())
+        + _address_word(wallet)
+        + _address_word(session_key)
+        + expires_at.to_bytes(32)
+        + keccak256(allowance_hashes)
+    )
+    return keccak256(b"\x19\x01" + domain + policy)

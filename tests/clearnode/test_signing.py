@@ -1,0 +1,252 @@
+"""Signatures are byte-identical to eth-account and to the SDK vectors."""
+
+from decimal import Decimal
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.nitrolite.clearnode import (
+    ClearNodeProtocolError,
+    ClearNodeValidationError,
+    SignatureVerifier,
+    Signer,
+    eip712_auth_digest,
+    extract_raw,
+    keccak256,
+    recover_address,
+    to_checksum_address,
+)
+from custom_components.nitrolite.clearnode.signing import (
+    BACKEND,
+    CURVE_N,
+    FastecdsaBackend,
+    NativeBackend,
+)
+
+from .vectors import emitted_signatures, key_for_address, keys, vectors
+
+FAST = FastecdsaBackend()
+NATIVE = NativeBackend()
+BACKENDS = pytest.mark.parametrize("backend", [FAST, NATIVE], ids=["fast", "native"])
+SIGNATURES = emitted_signatures()
+
+private_keys = st.integers(min_value=1, max_value=CURVE_N - 1)
+digests = st.binary(min_size=32, max_size=32)
+
+
+def eth_account_signature(secret: int, digest: bytes) -> str:
+    """Eth account signature."""
+    signed = Account.from_key(secret.to_bytes(32)).unsafe_sign_hash(digest)
+    return "0x" + bytes(signed.signature).hex()
+
+
+def test_fastecdsa_is_the_active_backend() -> None:
+    """Fastecdsa is the active backend."""
+    assert BACKEND.fast
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=private_keys, digest=digests)
+def test_fast_path_signs_exactly_like_eth_account(secret, digest) -> None:
+    """Fast path signs exactly like eth account."""
+    ours = Signer(secret, FAST).sign_digest(digest)
+    assert ours == eth_account_signature(secret, digest)
+
+
+@settings(max_examples=30, deadline=None)
+@given(secret=private_keys, digest=digests)
+def test_fallback_signs_exactly_like_eth_account(secret, digest) -> None:
+    """Fallback signs exactly like eth account."""
+    ours = Signer(secret, NATIVE).sign_digest(digest)
+    assert ours == eth_account_signature(secret, digest)
+
+
+@settings(max_examples=50, deadline=None)
+@given(secret=private_keys, digest=digests)
+def test_fast_recovery_returns_the_signer(secret, digest) -> None:
+    """Fast recovery returns the signer."""
+    signer = Signer(secret, FAST)
+    signature = signer.sign_digest(digest)
+    assert recover_address(digest, signature, FAST) == signer.address
+    assert signer.address == Account.from_key(secret.to_bytes(32)).address
+
+
+@BACKENDS
+@pytest.mark.parametrize(("signed", "address", "signature"), SIGNATURES)
+def test_vector_signatures_reproduced_and_recovered(
+    backend, signed, address, signature
+) -> None:
+    """Vector signatures reproduced and recovered."""
+    signer = Signer.from_key(key_for_address(address), backend)
+    assert signer.address == address
+    assert signer.sign_message(signed) == signature
+    assert recover_address(keccak256(signed.encode()), signature, backend) == address
+
+
+def test_eip191_signature_recovers_to_a_different_address() -> None:
+    """Eip191 signature recovers to a different address."""
+    contrast = vectors()["contrast_NOT_ACCEPTED"]
+    digest = keccak256(contrast["signed_bytes_utf8"].encode())
+    recovered = recover_address(digest, contrast["eip191_signature"])
+    assert recovered == contrast["recovered_if_server_treats_as_raw"]
+
+
+def auth_vector() -> dict:
+    """Auth vector."""
+    return vectors()["sdk_emitted"]["auth_verify_eip712"]
+
+
+def auth_digest_of(message: dict, application: str) -> bytes:
+    """Auth digest of."""
+    return eip712_auth_digest(
+        application,
+        message["challenge"],
+        message["scope"],
+        message["wallet"],
+        message["session_key"],
+        message["expires_at"],
+        [(a["asset"], a["amount"]) for a in message["allowances"]],
+    )
+
+
+def test_eip712_auth_digest_matches_vector_and_signature() -> None:
+    """Eip712 auth digest matches vector and signature."""
+    case = auth_vector()
+    typed = case["eip712"]
+    digest = auth_digest_of(typed["message"], typed["domain"]["name"])
+    assert "0x" + digest.hex() == typed["digest"]
+    wallet = Signer.from_key(keys()["wallet"]["private_key"])
+    assert wallet.sign_digest(digest) == case["signature"]
+
+
+def eth_account_auth_digest(message: dict, application: str) -> bytes:
+    """Eth account auth digest."""
+    typed = auth_vector()["eip712"]
+    full = {
+        "types": typed["types"],
+        "primaryType": "Policy",
+        "domain": {"name": application},
+        "message": message,
+    }
+    signable = encode_typed_data(full_message=full)
+    return keccak256(b"\x19" + signable.version + signable.header + signable.body)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    application=st.text(max_size=20),
+    challenge=st.uuids().map(str),
+    scope=st.text(max_size=10),
+    expires_at=st.integers(min_value=0, max_value=2**64 - 1),
+    allowances=st.lists(
+        st.tuples(
+            st.sampled_from(["usdc", "ytest.usd", "é<&>"]),
+            st.decimals(min_value=0, max_value=10**9, allow_nan=False, places=6),
+        ),
+        max_size=3,
+    ),
+)
+def test_eip712_auth_digest_matches_eth_account(
+    application, challenge, scope, expires_at, allowances
+) -> None:
+    """Eip712 auth digest matches eth account."""
+    message = {
+        "challenge": challenge,
+        "scope": scope,
+        "wallet": keys()["wallet"]["address"],
+        "session_key": keys()["session_key"]["address"],
+        "expires_at": expires_at,
+        "allowances": [{"asset": a, "amount": str(m)} for a, m in allowances],
+    }
+    ours = eip712_auth_digest(
+        application,
+        challenge,
+        scope,
+        message["wallet"],
+        message["session_key"],
+        expires_at,
+        [(a, str(m)) for a, m in allowances],
+    )
+    assert ours == eth_account_auth_digest(message, application)
+
+
+def test_eip712_auth_digest_formats_decimal_allowances_plainly() -> None:
+    """Eip712 auth digest formats decimal allowances plainly."""
+    message = auth_vector()["eip712"]["message"]
+    as_text = auth_digest_of(message, "test-app")
+    as_decimal = eip712_auth_digest(
+        "test-app",
+        message["challenge"],
+        message["scope"],
+        message["wallet"],
+        message["session_key"],
+        message["expires_at"],
+        [("usdc", Decimal("1E+6"))],
+    )
+    assert as_decimal == as_text
+
+
+def test_signature_verifier_accepts_broker_and_refuses_others() -> None:
+    """Signature verifier accepts broker and refuses others."""
+    case = vectors()["synthetic_server_response"]
+    res_text = extract_raw(case["message"], "res")
+    signature = case["message"].split('"sig":["')[1][:132]
+    verifier = SignatureVerifier(case["broker_address"].lower())
+    assert verifier.address == case["broker_address"]
+    assert verifier.verify(res_text, [signature])
+    assert not verifier.verify(res_text + " ", [signature])
+    assert not verifier.verify(res_text, [])
+    assert not verifier.verify(res_text, ["0x00"])
+    other = Signer.from_key(keys()["wallet"]["private_key"])
+    assert not verifier.verify(res_text, [other.sign_message(res_text)])
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "0x1234",
+        "0x" + "00" * 65,
+        "0x" + "11" * 64 + "1d",
+        "0x" + "ff" * 64 + "1b",
+    ],
+)
+def test_recover_address_refuses_invalid_signatures(signature) -> None:
+    """Recover address refuses invalid signatures."""
+    with pytest.raises(ClearNodeProtocolError):
+        recover_address(b"\x01" * 32, signature)
+
+
+def test_signer_never_shows_its_key() -> None:
+    """Signer never shows its key."""
+    key = keys()["wallet"]["private_key"]
+    signer = Signer.from_key(key)
+    for text in (repr(signer), str(signer), f"{signer}"):
+        assert key[2:] not in text
+        assert signer.address in text
+
+
+@pytest.mark.parametrize("key", ["", "0x12", "zz" * 32, "0x" + "00" * 32])
+def test_signer_refuses_bad_keys_without_echoing_them(key) -> None:
+    """Signer refuses bad keys without echoing them."""
+    with pytest.raises(ClearNodeValidationError) as caught:
+        Signer.from_key(key)
+    assert caught.value.field == "private_key"
+    assert key not in str(caught.value) or not key
+
+
+def test_generated_keys_differ_and_sign_recoverably() -> None:
+    """Generated keys differ and sign recoverably."""
+    first, second = Signer.generate(), Signer.generate()
+    assert first.address != second.address
+    digest = keccak256(b"x")
+    assert recover_address(digest, first.sign_digest(digest)) == first.address
+
+
+def test_to_checksum_address_converts_and_validates() -> None:
+    """To checksum address converts and validates."""
+    address = keys()["counterparty"]["address"]
+    assert to_checksum_address(address.lower()) == address
+    with pytest.raises(ClearNodeValidationError):
+        to_checksum_address("0x1234")
