@@ -1,1 +1,93 @@
 """The Nitrolite integration: pay and get paid over ERC-7824 state channels."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .allowances import allowance_amounts
+from .clearnode import ClearNodeClient
+from .const import (
+    CONF_ALLOWANCES,
+    CONF_APPLICATION,
+    CONF_ENDPOINT,
+    CONF_PRIVATE_KEY,
+    CONF_REQUEST_TIMEOUT,
+    CONF_SESSION_KEY_LIFETIME,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    DOMAIN,
+)
+from .coordinator import (
+    NitroliteConfigEntry,
+    NitroliteCoordinator,
+    NitroliteRuntimeData,
+)
+from .entity import service_device_info
+from .services import async_setup_services
+
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
+    """Register the integration's actions once."""
+    async_setup_services(hass)
+    return True
+
+
+def _create_client(hass: HomeAssistant, entry: NitroliteConfigEntry) -> ClearNodeClient:
+    allowances = entry.options.get(CONF_ALLOWANCES, entry.data[CONF_ALLOWANCES])
+    return ClearNodeClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_ENDPOINT],
+        entry.data[CONF_PRIVATE_KEY],
+        application=entry.data[CONF_APPLICATION],
+        allowances=allowance_amounts(allowances),
+        session_key_lifetime=entry.data[CONF_SESSION_KEY_LIFETIME] * 3600.0,
+        request_timeout=float(
+            entry.options.get(CONF_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_SECONDS)
+        ),
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> bool:
+    """Log in, read the state, then follow the ClearNode's pushes."""
+    client = _create_client(hass, entry)
+    coordinator = NitroliteCoordinator(hass, entry, client)
+    await coordinator.async_connect()
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except Exception:
+        await client.close()
+        raise
+    entry.runtime_data = NitroliteRuntimeData(client=client, coordinator=coordinator)
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **service_device_info(coordinator)
+    )
+    coordinator.async_start()
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> bool:
+    """Unload the platforms; the coordinator's shutdown closes the connection."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: NitroliteConfigEntry,
+    device_entry: dr.DeviceEntry,
+) -> bool:
+    """Let the user delete an app session's device; the wallet's device stays."""
+    coordinator = entry.runtime_data.coordinator
+    for domain, key in device_entry.identifiers:
+        if domain != DOMAIN or key == coordinator.device_key:
+            continue
+        session_id = key.removeprefix(f"{coordinator.device_key}_")
+        coordinator.async_forget_session(session_id)
+        return True
+    return False

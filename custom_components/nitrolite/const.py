@@ -1,0 +1,43 @@
+"""Constants of the Nitrolite integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "nitrolite"
+LOGGER = logging.getLogger(__package__)
+
+# Config entry data (set up in the config flow).
+CONF_ENDPOINT: Final = "endpoint"
+CONF_PRIVATE_KEY: Final = "private_key"
+CONF_APPLICATION: Final = "application"
+CONF_ALLOWANCES: Final = "allowances"
+CONF_SESSION_KEY_LIFETIME: Final = "session_key_lifetime"
+
+# Config entry options (options flow); CONF_ALLOWANCES may be overridden here too.
+CONF_DEFAULT_ASSET: Final = "default_asset"
+CONF_REQUEST_TIMEOUT: Final = "request_timeout"
+CONF_CLOSED_SESSION_RETENTION: Final = "closed_session_retention"
+
+DEFAULT_APPLICATION: Final = "home-assistant"
+DEFAULT_SESSION_KEY_LIFETIME_HOURS: Final = 24
+DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 10
+DEFAULT_CLOSED_SESSION_RETENTION_HOURS: Final = 24
+
+# How often closed app sessions are checked for removal.
+CLOSED_SESSION_PRUNE_INTERVAL: Final = timedelta(minutes=5)
+
+# Bus events, also the event entity's event types.
+EVENT_CREATED: Final = "created"
+EVENT_UPDATED: Final = "updated"
+EVENT_PAYMENT: Final = "payment"
+EVENT_CLOSED: Final = "closed"
+EVENT_TYPES: Final = (EVENT_CREATED, EVENT_UPDATED, EVENT_PAYMENT, EVENT_CLOSED)
+BUS_EVENT_PREFIX: Final = f"{DOMAIN}_app_session_"
+
+# Repair issue ids (also their translation keys).
+ISSUE_CLOCK_SKEW: Final = "clock_skew"
+ISSUE_ALLOWANCE_EXHAUSTED: Final = "allowance_exhausted"
+ISSUE_SESSION_KEY: Final = "session_key_not_renewable"

@@ -1,0 +1,775 @@
+"""Push-fed state of one wallet on one ClearNode, and the actions on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from . import repairs
+from .clearnode import (
+    Allocation,
+    AppDefinition,
+    AppSession,
+    AppSessionResult,
+    AppSessionUpdated,
+    Balance,
+    BalancesUpdated,
+    ClearNodeAllowanceError,
+    ClearNodeAuthenticationError,
+    ClearNodeClient,
+    ClearNodeClockSkewError,
+    ClearNodeConnectionError,
+    ClearNodeError,
+    ClearNodeEvent,
+    ClearNodeRejectedError,
+    ClearNodeSessionKeyError,
+    ClearNodeTimeoutError,
+    ClearNodeValidationError,
+    ConnectionState,
+    ConnectionStateChanged,
+    Resynced,
+    Transaction,
+)
+from .const import (
+    BUS_EVENT_PREFIX,
+    CLOSED_SESSION_PRUNE_INTERVAL,
+    CONF_CLOSED_SESSION_RETENTION,
+    CONF_DEFAULT_ASSET,
+    CONF_ENDPOINT,
+    DEFAULT_CLOSED_SESSION_RETENTION_HOURS,
+    DOMAIN,
+    EVENT_CLOSED,
+    EVENT_CREATED,
+    EVENT_PAYMENT,
+    EVENT_UPDATED,
+    LOGGER,
+)
+
+type NitroliteConfigEntry = ConfigEntry[NitroliteRuntimeData]
+type NitroliteEventListener = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class NitroliteRuntimeData:
+    """What a loaded config entry holds."""
+
+    client: ClearNodeClient
+    coordinator: NitroliteCoordinator
+
+
+@dataclass
+class NitroliteData:
+    """The state model the entities read."""
+
+    connection_state: ConnectionState = ConnectionState.DISCONNECTED
+    balances: dict[str, Decimal] = field(default_factory=dict)
+    app_sessions: dict[str, AppSession] = field(default_factory=dict)
+    closed_at: dict[str, datetime] = field(default_factory=dict)
+    # Our own share per asset, for sessions whose full allocations are unknown.
+    own_allocations: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+
+class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
+    """Owns the ClearNode client of one config entry; fed by its pushes."""
+
+    config_entry: NitroliteConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        config_entry: NitroliteConfigEntry,
+        client: ClearNodeClient,
+    ) -> None:
+        """Keep the client; nothing is connected yet."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=config_entry,
+            name=DOMAIN,
+            update_interval=None,
+        )
+        self.client = client
+        self._event_listeners: list[NitroliteEventListener] = []
+
+    # Lifecycle ---------------------------------------------------------------
+
+    @property
+    def wallet_address(self) -> str:
+        """EIP-55 address of our wallet."""
+        return self.client.wallet_address
+
+    @property
+    def connected(self) -> bool:
+        """Whether the connection is up and the state model current."""
+        return self.data.connection_state is ConnectionState.CONNECTED
+
+    async def async_connect(self) -> None:
+        """Log in for the first time; raise what config-entry setup expects."""
+        try:
+            await self.client.connect()
+        except ClearNodeAuthenticationError as err:
+            await self.client.close()
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="authentication_failed"
+            ) from err
+        except ClearNodeClockSkewError as err:
+            await self.client.close()
+            repairs.async_create_clock_skew_issue(self.hass, self.config_entry)
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="clock_skew"
+            ) from err
+        except ClearNodeError as err:
+            await self.client.close()
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        repairs.async_delete_issues(self.hass, self.config_entry)
+
+    async def _async_update_data(self) -> NitroliteData:
+        """Read balances and our open app sessions (start-up discovery)."""
+        try:
+            balances = await self.client.get_ledger_balances()
+            sessions = [
+                session
+                async for session in self.client.iter_app_sessions(
+                    participant=self.wallet_address, status="open"
+                )
+            ]
+            data = NitroliteData(connection_state=ConnectionState.CONNECTED)
+            data.balances = _balance_map(balances)
+            for session in sessions:
+                data.app_sessions[session.app_session_id] = session
+            await self._async_fill_own_allocations(data, sessions)
+        except ClearNodeError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="update_failed",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        return data
+
+    @callback
+    def async_start(self) -> None:
+        """Follow pushes, keep the connection, and stop with Home Assistant."""
+        entry = self.config_entry
+        entry.async_on_unload(self.client.subscribe(self._async_handle_event))
+        entry.async_create_background_task(
+            self.hass, self.client.run(), f"{DOMAIN}_{entry.entry_id}_connection"
+        )
+        entry.async_on_unload(
+            self.hass.bus.async_listen_once(
+                EVENT_HOMEASSISTANT_STOP, self._async_handle_stop
+            )
+        )
+        entry.async_on_unload(
+            async_track_time_interval(
+                self.hass,
+                self._async_prune_closed_sessions,
+                CLOSED_SESSION_PRUNE_INTERVAL,
+            )
+        )
+
+    async def _async_handle_stop(self, _event: Event) -> None:
+        await self.client.close()
+
+    async def async_shutdown(self) -> None:
+        """Close the connection when the entry unloads."""
+        await super().async_shutdown()
+        await self.client.close()
+
+    # Pushes from the ClearNode -------------------------------------------------
+
+    @callback
+    def _async_handle_event(self, event: ClearNodeEvent) -> None:
+        match event:
+            case ConnectionStateChanged():
+                self._async_connection_changed(event)
+            case Resynced():
+                self._async_resynced(event)
+            case BalancesUpdated():
+                self.data.balances = _balance_map(event.balances)
+                self._async_publish()
+            case AppSessionUpdated():
+                self._async_session_pushed(event.session)
+
+    @callback
+    def _async_connection_changed(self, event: ConnectionStateChanged) -> None:
+        self.data.connection_state = event.state
+        if isinstance(event.error, ClearNodeSessionKeyError):
+            repairs.async_create_session_key_issue(self.hass, self.config_entry)
+        elif isinstance(event.error, ClearNodeAuthenticationError):
+            self.config_entry.async_start_reauth(self.hass)
+        elif isinstance(event.error, ClearNodeClockSkewError):
+            repairs.async_create_clock_skew_issue(self.hass, self.config_entry)
+        if event.state is not ConnectionState.CONNECTED and self.last_update_success:
+            LOGGER.info("Lost the connection to the ClearNode at %s", self._endpoint)
+            self.last_update_success = False
+        self.async_update_listeners()
+
+    @callback
+    def _async_resynced(self, event: Resynced) -> None:
+        """Take over the state re-read after a (re)login."""
+        data = self.data
+        data.connection_state = ConnectionState.CONNECTED
+        data.balances = _balance_map(event.balances)
+        still_open = {session.app_session_id for session in event.open_sessions}
+        for session_id, session in list(data.app_sessions.items()):
+            if session.status == "open" and session_id not in still_open:
+                self._async_store_closed(replace(session, status="closed"))
+        unknown = [
+            session
+            for session in event.open_sessions
+            if session.app_session_id not in data.app_sessions
+        ]
+        for session in event.open_sessions:
+            self._async_store_session(session)
+        for session in unknown:
+            self._async_fire(EVENT_CREATED, session)
+        repairs.async_delete_connection_issues(self.hass, self.config_entry)
+        if not self.last_update_success:
+            LOGGER.info("Reconnected to the ClearNode at %s", self._endpoint)
+        self.async_set_updated_data(data)
+        if any(session.allocations is None for session in unknown):
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_refresh_own_allocations(unknown),
+                f"{DOMAIN}_own_allocations",
+            )
+
+    @callback
+    def _async_session_pushed(self, session: AppSession) -> None:
+        known = self.data.app_sessions.get(session.app_session_id)
+        if known is not None and known.version >= session.version:
+            return  # Already applied from our own request's answer.
+        self._async_apply_session(known, session)
+        self._async_publish()
+
+    # State model -------------------------------------------------------------
+
+    @callback
+    def _async_apply_session(
+        self, known: AppSession | None, session: AppSession
+    ) -> None:
+        """Store a newer session and fire the event that describes the change."""
+        if session.status == "closed":
+            self._async_store_closed(session)
+            return
+        self._async_store_session(session)
+        if known is None:
+            self._async_fire(EVENT_CREATED, session)
+        elif (payment := _detect_payment(known, session)) is not None:
+            self._async_fire(EVENT_PAYMENT, session, payment)
+        else:
+            self._async_fire(EVENT_UPDATED, session)
+
+    @callback
+    def _async_store_session(self, session: AppSession) -> None:
+        self.data.app_sessions[session.app_session_id] = session
+        if session.allocations is not None:
+            self.data.own_allocations.pop(session.app_session_id, None)
+
+    @callback
+    def _async_store_closed(self, session: AppSession) -> None:
+        self._async_store_session(session)
+        self.data.closed_at.setdefault(session.app_session_id, dt_util.utcnow())
+        self._async_fire(EVENT_CLOSED, session)
+
+    @callback
+    def _async_publish(self) -> None:
+        """Tell entities; keep them unavailable while disconnected."""
+        if self.connected:
+            self.async_set_updated_data(self.data)
+        else:
+            self.async_update_listeners()
+
+    async def _async_fill_own_allocations(
+        self, data: NitroliteData, sessions: Sequence[AppSession]
+    ) -> None:
+        for session in sessions:
+            if session.allocations is None:
+                shares = await self.client.get_ledger_balances(session.app_session_id)
+                data.own_allocations[session.app_session_id] = _balance_map(shares)
+
+    async def _async_refresh_own_allocations(
+        self, sessions: Sequence[AppSession]
+    ) -> None:
+        try:
+            await self._async_fill_own_allocations(self.data, sessions)
+        except ClearNodeError as err:
+            LOGGER.debug("Could not read our share of new app sessions: %s", err)
+            return
+        self._async_publish()
+
+    @callback
+    def _async_prune_closed_sessions(self, _now: datetime | None = None) -> None:
+        """Forget closed sessions kept longer than the configured retention."""
+        deadline = dt_util.utcnow() - self.closed_session_retention
+        expired = [
+            session_id
+            for session_id, closed_at in self.data.closed_at.items()
+            if closed_at <= deadline
+        ]
+        for session_id in expired:
+            self.async_forget_session(session_id)
+            device_registry = dr.async_get(self.hass)
+            if device := device_registry.async_get_device(
+                identifiers={(DOMAIN, self.session_device_key(session_id))}
+            ):
+                device_registry.async_remove_device(device.id)
+        if expired:
+            self._async_publish()
+
+    @callback
+    def async_forget_session(self, session_id: str) -> None:
+        """Drop an app session from the state model."""
+        self.data.app_sessions.pop(session_id, None)
+        self.data.closed_at.pop(session_id, None)
+        self.data.own_allocations.pop(session_id, None)
+
+    @property
+    def closed_session_retention(self) -> timedelta:
+        """How long closed sessions stay visible."""
+        hours = self.config_entry.options.get(
+            CONF_CLOSED_SESSION_RETENTION, DEFAULT_CLOSED_SESSION_RETENTION_HOURS
+        )
+        return timedelta(hours=hours)
+
+    @property
+    def device_key(self) -> str:
+        """Identifier of the entry's service device (wallet on this ClearNode)."""
+        return str(self.config_entry.unique_id)
+
+    def session_device_key(self, app_session_id: str) -> str:
+        """Return the identifier of an app session's device (unique per wallet and node)."""
+        return f"{self.device_key}_{app_session_id}"
+
+    def own_allocation(self, app_session_id: str) -> dict[str, Decimal]:
+        """Our wallet's amount per asset in an app session."""
+        session = self.data.app_sessions[app_session_id]
+        if session.allocations is None:
+            return dict(self.data.own_allocations.get(app_session_id, {}))
+        return {
+            allocation.asset: allocation.amount
+            for allocation in session.allocations
+            if allocation.participant == self.wallet_address
+        }
+
+    @property
+    def _endpoint(self) -> str:
+        return str(self.config_entry.data[CONF_ENDPOINT])
+
+    # Events ------------------------------------------------------------------
+
+    @callback
+    def async_add_event_listener(
+        self, listener: NitroliteEventListener
+    ) -> Callable[[], None]:
+        """Call listener(event_type, data) for every app-session event."""
+        self._event_listeners.append(listener)
+        return lambda: self._event_listeners.remove(listener)
+
+    @callback
+    def _async_fire(
+        self, event_type: str, session: AppSession, extra: dict[str, Any] | None = None
+    ) -> None:
+        data = {
+            "config_entry_id": self.config_entry.entry_id,
+            **session_summary(session),
+            **(extra or {}),
+        }
+        self.hass.bus.async_fire(f"{BUS_EVENT_PREFIX}{event_type}", data)
+        for listener in list(self._event_listeners):
+            listener(event_type, data)
+
+    # Actions -----------------------------------------------------------------
+
+    async def async_create_app_session(
+        self,
+        definition: AppDefinition,
+        allocations: Sequence[Allocation],
+        session_data: str | None,
+    ) -> AppSession:
+        """Open an app session funded only by our wallet."""
+        self._check_participant(definition.participants)
+        self._check_only_we_deposit(allocations)
+        with self._translate_errors():
+            result = await self.client.create_app_session(
+                definition, allocations, session_data
+            )
+        session = _session_from_definition(
+            definition, result, allocations, session_data
+        )
+        self._async_apply_session(None, session)
+        self._async_publish()
+        return session
+
+    async def async_submit_app_state(
+        self,
+        app_session_id: str,
+        allocations: Sequence[Allocation],
+        intent: str,
+        session_data: str | None,
+    ) -> AppSession:
+        """Submit a new state of an open app session that our weight alone can sign."""
+        session = self._open_session(app_session_id)
+        self._check_quorum(session)
+        if intent == "deposit":
+            self._check_only_we_deposit(_increases(session, allocations))
+        return await self._async_submit(session, allocations, intent, session_data)
+
+    async def async_pay_in_session(
+        self,
+        app_session_id: str,
+        amount: Decimal,
+        asset: str | None,
+        payer: str | None,
+        payee: str | None,
+    ) -> AppSession:
+        """Move an amount from one participant to another inside an app session."""
+        session = self._open_session(app_session_id)
+        self._check_quorum(session)
+        current = self._known_allocations(session)
+        payer = payer or self.wallet_address
+        payee = payee or _other_participant(session, payer)
+        asset = asset or self._session_asset(current)
+        if amount <= 0:
+            raise _validation_error("amount_not_positive", amount=str(amount))
+        self._check_participant(session.participants, payer)
+        self._check_participant(session.participants, payee)
+        allocations = _move(current, payer, payee, asset, amount)
+        return await self._async_submit(session, allocations, "operate", None)
+
+    async def async_close_app_session(
+        self,
+        app_session_id: str,
+        allocations: Sequence[Allocation] | None,
+        session_data: str | None,
+    ) -> AppSession:
+        """Close an app session, by default with its current allocations."""
+        session = self._open_session(app_session_id)
+        self._check_quorum(session)
+        final = (
+            tuple(allocations)
+            if allocations is not None
+            else self._known_allocations(session)
+        )
+        with self._translate_errors():
+            result = await self.client.close_app_session(session, final, session_data)
+        closed = replace(
+            session,
+            status=result.status,
+            version=result.version,
+            allocations=final,
+            session_data=session_data
+            if session_data is not None
+            else session.session_data,
+        )
+        self._async_apply_session(session, closed)
+        self._async_publish()
+        return closed
+
+    async def async_transfer(
+        self, destination: str, asset: str, amount: Decimal
+    ) -> tuple[Transaction, ...]:
+        """Send funds from our unified balance to another wallet."""
+        with self._translate_errors():
+            return await self.client.transfer(destination, [(asset, amount)])
+
+    async def async_get_balances(self) -> tuple[Balance, ...]:
+        """Read our unified balance and refresh the state model with it."""
+        with self._translate_errors():
+            balances = await self.client.get_ledger_balances()
+        self.data.balances = _balance_map(balances)
+        self._async_publish()
+        return balances
+
+    async def async_get_app_sessions(
+        self, status: str | None, participant: str | None
+    ) -> tuple[AppSession, ...]:
+        """List app sessions (ours unless another participant is given)."""
+        with self._translate_errors():
+            return tuple(
+                [
+                    session
+                    async for session in self.client.iter_app_sessions(
+                        participant=participant or self.wallet_address, status=status
+                    )
+                ]
+            )
+
+    async def _async_submit(
+        self,
+        session: AppSession,
+        allocations: Sequence[Allocation],
+        intent: str,
+        session_data: str | None,
+    ) -> AppSession:
+        with self._translate_errors():
+            result = await self.client.submit_app_state(
+                session, allocations, intent=intent, session_data=session_data
+            )
+        updated = replace(
+            session,
+            version=result.version,
+            status=result.status,
+            allocations=tuple(allocations),
+            session_data=session_data
+            if session_data is not None
+            else session.session_data,
+        )
+        known = self.data.app_sessions.get(session.app_session_id)
+        if known is None or known.version < updated.version:
+            self._async_apply_session(session, updated)
+            self._async_publish()
+        return updated
+
+    # Checks: we can sign only for our own wallet -------------------------------
+
+    def _open_session(self, app_session_id: str) -> AppSession:
+        session = self.data.app_sessions.get(app_session_id)
+        if session is None:
+            raise _validation_error(
+                "unknown_app_session", app_session_id=app_session_id
+            )
+        if session.status != "open":
+            raise _validation_error("app_session_closed", app_session_id=app_session_id)
+        return session
+
+    def _check_participant(
+        self, participants: Sequence[str], participant: str | None = None
+    ) -> None:
+        address = participant or self.wallet_address
+        if address not in participants:
+            raise _validation_error("not_a_participant", participant=address)
+
+    def _check_only_we_deposit(self, allocations: Sequence[Allocation]) -> None:
+        others = sorted(
+            {
+                allocation.participant
+                for allocation in allocations
+                if allocation.amount > 0
+                and allocation.participant != self.wallet_address
+            }
+        )
+        if others:
+            raise _validation_error("missing_signature", participants=", ".join(others))
+
+    def _check_quorum(self, session: AppSession) -> None:
+        weight = sum(
+            weight
+            for participant, weight in zip(
+                session.participants, session.weights, strict=True
+            )
+            if participant == self.wallet_address
+        )
+        if weight < session.quorum:
+            raise _validation_error(
+                "quorum_not_reached", weight=str(weight), quorum=str(session.quorum)
+            )
+
+    def _known_allocations(self, session: AppSession) -> tuple[Allocation, ...]:
+        if session.allocations is None:
+            raise _validation_error(
+                "allocations_unknown", app_session_id=session.app_session_id
+            )
+        return session.allocations
+
+    def _session_asset(self, allocations: Sequence[Allocation]) -> str:
+        if default := self.config_entry.options.get(CONF_DEFAULT_ASSET):
+            return str(default)
+        assets = {allocation.asset for allocation in allocations}
+        if len(assets) != 1:
+            raise _validation_error("asset_required")
+        return assets.pop()
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        """Map library errors to translated Home Assistant errors."""
+        try:
+            yield
+        except ClearNodeValidationError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_input",
+                translation_placeholders={"field": err.field, "error": str(err)},
+            ) from err
+        except ClearNodeAllowanceError as err:
+            repairs.async_create_allowance_issue(self.hass, self.config_entry)
+            raise _service_error("allowance_exceeded", reason=err.reason) from err
+        except ClearNodeClockSkewError as err:
+            repairs.async_create_clock_skew_issue(self.hass, self.config_entry)
+            raise _service_error("clock_skew") from err
+        except ClearNodeRejectedError as err:
+            raise _service_error("request_rejected", reason=err.reason) from err
+        except ClearNodeSessionKeyError as err:
+            repairs.async_create_session_key_issue(self.hass, self.config_entry)
+            raise _service_error("session_key_expired") from err
+        except ClearNodeTimeoutError as err:
+            raise _service_error("timeout") from err
+        except ClearNodeConnectionError as err:
+            raise _service_error("not_connected") from err
+        except ClearNodeError as err:
+            raise _service_error("communication_error", error=str(err)) from err
+
+
+def session_summary(session: AppSession) -> dict[str, Any]:
+    """Describe an app session with JSON-friendly values (events, attributes)."""
+    return {
+        "app_session_id": session.app_session_id,
+        "application": session.application,
+        "status": session.status,
+        "version": session.version,
+        "allocations": (
+            None
+            if session.allocations is None
+            else [
+                {
+                    "participant": allocation.participant,
+                    "asset": allocation.asset,
+                    "amount": str(allocation.amount),
+                }
+                for allocation in session.allocations
+            ]
+        ),
+    }
+
+
+def _balance_map(balances: Sequence[Balance]) -> dict[str, Decimal]:
+    return {balance.asset: balance.amount for balance in balances}
+
+
+def _validation_error(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+def _service_error(key: str, **placeholders: str) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+def _session_from_definition(
+    definition: AppDefinition,
+    result: AppSessionResult,
+    allocations: Sequence[Allocation],
+    session_data: str | None,
+) -> AppSession:
+    now = dt_util.utcnow().isoformat()
+    return AppSession(
+        app_session_id=result.app_session_id,
+        application=definition.application,
+        status=result.status,
+        participants=definition.participants,
+        weights=definition.weights,
+        quorum=definition.quorum,
+        protocol=definition.protocol,
+        challenge=definition.challenge,
+        nonce=definition.nonce,
+        version=result.version,
+        session_data=session_data,
+        created_at=now,
+        updated_at=now,
+        allocations=tuple(allocations),
+    )
+
+
+def _amounts(allocations: Sequence[Allocation]) -> dict[tuple[str, str], Decimal]:
+    totals: dict[tuple[str, str], Decimal] = {}
+    for allocation in allocations:
+        key = (allocation.participant, allocation.asset)
+        totals[key] = totals.get(key, Decimal(0)) + allocation.amount
+    return totals
+
+
+def _increases(
+    session: AppSession, allocations: Sequence[Allocation]
+) -> list[Allocation]:
+    """Allocations that grow compared with the session's known state."""
+    before = _amounts(session.allocations or ())
+    return [
+        Allocation(
+            participant, asset, amount - before.get((participant, asset), Decimal(0))
+        )
+        for (participant, asset), amount in _amounts(allocations).items()
+        if amount > before.get((participant, asset), Decimal(0))
+    ]
+
+
+def _detect_payment(known: AppSession, session: AppSession) -> dict[str, Any] | None:
+    """Describe a change that moved one asset from exactly one participant to another."""
+    if known.allocations is None or session.allocations is None:
+        return None
+    before, after = _amounts(known.allocations), _amounts(session.allocations)
+    changes = {
+        key: after.get(key, Decimal(0)) - before.get(key, Decimal(0))
+        for key in before.keys() | after.keys()
+        if after.get(key, Decimal(0)) != before.get(key, Decimal(0))
+    }
+    if len(changes) != 2:  # noqa: PLR2004 - one payer, one payee
+        return None
+    (payer, paid), (payee, received) = sorted(changes.items(), key=lambda item: item[1])
+    if paid + received != 0 or payer[1] != payee[1]:
+        return None
+    return {
+        "payer": payer[0],
+        "payee": payee[0],
+        "asset": payer[1],
+        "amount": str(received),
+    }
+
+
+def _other_participant(session: AppSession, payer: str) -> str:
+    others = [
+        participant for participant in session.participants if participant != payer
+    ]
+    if len(others) != 1:
+        raise _validation_error("payee_required")
+    return others[0]
+
+
+def _move(
+    allocations: Sequence[Allocation],
+    payer: str,
+    payee: str,
+    asset: str,
+    amount: Decimal,
+) -> tuple[Allocation, ...]:
+    """Return allocations with amount moved from payer to payee."""
+    totals = _amounts(allocations)
+    available = totals.get((payer, asset), Decimal(0))
+    if available < amount:
+        raise _validation_error(
+            "insufficient_allocation", available=str(available), asset=asset
+        )
+    totals[payer, asset] = available - amount
+    totals[payee, asset] = totals.get((payee, asset), Decimal(0)) + amount
+    return tuple(
+        Allocation(participant, asset_, value)
+        for (participant, asset_), value in totals.items()
+    )

@@ -1,0 +1,107 @@
+"""Base entities of the Nitrolite integration."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .clearnode import AppSession
+from .const import DOMAIN
+from .coordinator import NitroliteCoordinator
+
+MANUFACTURER = "ERC-7824 Nitrolite"
+
+
+def service_device_info(coordinator: NitroliteCoordinator) -> DeviceInfo:
+    """Describe the entry's service device: our wallet on this ClearNode."""
+    return DeviceInfo(
+        entry_type=DeviceEntryType.SERVICE,
+        identifiers={(DOMAIN, coordinator.device_key)},
+        manufacturer=MANUFACTURER,
+        model="ClearNode wallet",
+        translation_key="wallet",
+        translation_placeholders={"address": coordinator.wallet_address},
+    )
+
+
+def _link_to_service_device(coordinator: NitroliteCoordinator) -> DeviceInfo:
+    identifier = (DOMAIN, coordinator.device_key)
+    if hasattr(dr, "async_get_device_id_by_identifier"):  # Home Assistant >= 2026.8
+        return DeviceInfo(
+            via_device_id=dr.async_get_device_id_by_identifier(
+                coordinator.hass,
+                identifier,
+                config_entry_id=coordinator.config_entry.entry_id,
+            )
+        )
+    return cast("DeviceInfo", {"via_device": identifier})
+
+
+def session_device_info(
+    coordinator: NitroliteCoordinator, session: AppSession
+) -> DeviceInfo:
+    """Describe an app session's device, linked to the entry's service device."""
+    session_id = session.app_session_id
+    return DeviceInfo(
+        entry_type=DeviceEntryType.SERVICE,
+        identifiers={(DOMAIN, coordinator.session_device_key(session_id))},
+        manufacturer=MANUFACTURER,
+        model=session.protocol,
+        translation_key="app_session",
+        translation_placeholders={
+            "application": session.application,
+            "short_id": f"{session_id[:6]}…{session_id[-4:]}",
+        },
+        **_link_to_service_device(coordinator),
+    )
+
+
+class NitroliteEntity(CoordinatorEntity[NitroliteCoordinator]):
+    """An entity of the entry's service device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: NitroliteCoordinator, description: EntityDescription
+    ) -> None:
+        """Name from the description's translation key, id from wallet and broker."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self._attr_unique_id = f"{coordinator.device_key}_{description.key}"
+        self._attr_device_info = service_device_info(coordinator)
+
+
+class NitroliteSessionEntity(CoordinatorEntity[NitroliteCoordinator]):
+    """An entity of one app session's device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: NitroliteCoordinator,
+        description: EntityDescription,
+        session: AppSession,
+    ) -> None:
+        """Bind to the app session by its stable server id."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.app_session_id = session.app_session_id
+        self._attr_unique_id = f"{coordinator.session_device_key(session.app_session_id)}_{description.key}"
+        self._attr_device_info = session_device_info(coordinator, session)
+
+    @property
+    def session(self) -> AppSession:
+        """The app session as currently known."""
+        return self.coordinator.data.app_sessions[self.app_session_id]
+
+    @property
+    def available(self) -> bool:
+        """Available while connected and the session is still known."""
+        return (
+            super().available
+            and self.app_session_id in self.coordinator.data.app_sessions
+        )

@@ -1,0 +1,107 @@
+"""Repair issues the user can act on, and the flows that fix them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant import data_entry_flow
+from homeassistant.components.repairs import RepairsFlow
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import (
+    DOMAIN,
+    ISSUE_ALLOWANCE_EXHAUSTED,
+    ISSUE_CLOCK_SKEW,
+    ISSUE_SESSION_KEY,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
+
+# Fixed by a reload: the entry logs in again with a fresh session key.
+_RELOAD_FIXES = (ISSUE_ALLOWANCE_EXHAUSTED, ISSUE_SESSION_KEY)
+
+
+def _issue_id(kind: str, entry: ConfigEntry) -> str:
+    return f"{kind}_{entry.entry_id}"
+
+
+@callback
+def _async_create(hass: HomeAssistant, kind: str, entry: ConfigEntry) -> None:
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        _issue_id(kind, entry),
+        is_fixable=kind in _RELOAD_FIXES,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=kind,
+        translation_placeholders={"title": entry.title},
+        data={"entry_id": entry.entry_id},
+    )
+
+
+@callback
+def async_create_clock_skew_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Report that the ClearNode refused our timestamps (the clock is off)."""
+    _async_create(hass, ISSUE_CLOCK_SKEW, entry)
+
+
+@callback
+def async_create_allowance_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Report that the session key's spending cap is used up."""
+    _async_create(hass, ISSUE_ALLOWANCE_EXHAUSTED, entry)
+
+
+@callback
+def async_create_session_key_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Report a session key that expired and cannot be renewed."""
+    _async_create(hass, ISSUE_SESSION_KEY, entry)
+
+
+@callback
+def async_delete_connection_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Clear the issues a successful login proves fixed (clock, session key)."""
+    for kind in (ISSUE_CLOCK_SKEW, ISSUE_SESSION_KEY):
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry))
+
+
+@callback
+def async_delete_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Forget every issue of an entry (a fresh session key, or entry removed)."""
+    for kind in (ISSUE_CLOCK_SKEW, ISSUE_ALLOWANCE_EXHAUSTED, ISSUE_SESSION_KEY):
+        ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry))
+
+
+class ReloadEntryRepairFlow(RepairsFlow):
+    """Confirm, then reload the entry so it registers a fresh session key."""
+
+    def __init__(self, entry_id: str) -> None:
+        """Remember which entry to reload."""
+        self._entry_id = entry_id
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Start with the confirmation."""
+        return await self.async_step_confirm(user_input)
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Reload the entry once the user confirms."""
+        if user_input is None:
+            return self.async_show_form(step_id="confirm")
+        if self.hass.config_entries.async_get_entry(self._entry_id) is not None:
+            self.hass.config_entries.async_schedule_reload(self._entry_id)
+        return self.async_create_entry(data={})
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant,  # noqa: ARG001 - part of the platform signature
+    issue_id: str,  # noqa: ARG001
+    data: dict[str, str | int | float | None] | None,
+) -> RepairsFlow:
+    """Create the flow that fixes a fixable issue."""
+    assert data is not None  # noqa: S101 - every fixable issue is created with data
+    return ReloadEntryRepairFlow(str(data["entry_id"]))
