@@ -51,6 +51,7 @@ from .clearnode import (
 from .const import (
     BUS_EVENT_PREFIX,
     CLOSED_SESSION_PRUNE_INTERVAL,
+    CONF_APPLICATION,
     CONF_CLOSED_SESSION_RETENTION,
     CONF_DEFAULT_ASSET,
     CONF_ENDPOINT,
@@ -115,6 +116,11 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     def wallet_address(self) -> str:
         """EIP-55 address of our wallet."""
         return self.client.wallet_address
+
+    @property
+    def application(self) -> str:
+        """Application name our session key is registered for."""
+        return str(self.config_entry.data[CONF_APPLICATION])
 
     @property
     def connected(self) -> bool:
@@ -365,7 +371,9 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
 
     def own_allocation(self, app_session_id: str) -> dict[str, Decimal]:
         """Our wallet's amount per asset in an app session."""
-        session = self.data.app_sessions[app_session_id]
+        session = self.data.app_sessions.get(app_session_id)
+        if session is None:
+            return {}
         if session.allocations is None:
             return dict(self.data.own_allocations.get(app_session_id, {}))
         return {

@@ -16,6 +16,10 @@ from .coordinator import NitroliteCoordinator
 MANUFACTURER = "ERC-7824 Nitrolite"
 
 
+def _shorten(hex_id: str) -> str:
+    return f"{hex_id[:6]}…{hex_id[-4:]}"
+
+
 def service_device_info(coordinator: NitroliteCoordinator) -> DeviceInfo:
     """Describe the entry's service device: our wallet on this ClearNode."""
     return DeviceInfo(
@@ -24,7 +28,7 @@ def service_device_info(coordinator: NitroliteCoordinator) -> DeviceInfo:
         manufacturer=MANUFACTURER,
         model="ClearNode wallet",
         translation_key="wallet",
-        translation_placeholders={"address": coordinator.wallet_address},
+        translation_placeholders={"address": _shorten(coordinator.wallet_address)},
     )
 
 
@@ -54,7 +58,7 @@ def session_device_info(
         translation_key="app_session",
         translation_placeholders={
             "application": session.application,
-            "short_id": f"{session_id[:6]}…{session_id[-4:]}",
+            "short_id": _shorten(session_id),
         },
         **_link_to_service_device(coordinator),
     )

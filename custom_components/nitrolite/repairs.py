@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant import data_entry_flow
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -17,6 +16,7 @@ from .const import (
 )
 
 if TYPE_CHECKING:
+    from homeassistant.components.repairs import RepairsFlowResult
     from homeassistant.config_entries import ConfigEntry
 
 # Fixed by a reload: the entry logs in again with a fresh session key.
@@ -37,7 +37,7 @@ def _async_create(hass: HomeAssistant, kind: str, entry: ConfigEntry) -> None:
         severity=ir.IssueSeverity.ERROR,
         translation_key=kind,
         translation_placeholders={"title": entry.title},
-        data={"entry_id": entry.entry_id},
+        data={"entry_id": entry.entry_id, "title": entry.title},
     )
 
 
@@ -76,22 +76,25 @@ def async_delete_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
 class ReloadEntryRepairFlow(RepairsFlow):
     """Confirm, then reload the entry so it registers a fresh session key."""
 
-    def __init__(self, entry_id: str) -> None:
+    def __init__(self, entry_id: str, title: str) -> None:
         """Remember which entry to reload."""
         self._entry_id = entry_id
+        self._title = title
 
     async def async_step_init(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Start with the confirmation."""
         return await self.async_step_confirm(user_input)
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
-    ) -> data_entry_flow.FlowResult:
+    ) -> RepairsFlowResult:
         """Reload the entry once the user confirms."""
         if user_input is None:
-            return self.async_show_form(step_id="confirm")
+            return self.async_show_form(
+                step_id="confirm", description_placeholders={"title": self._title}
+            )
         if self.hass.config_entries.async_get_entry(self._entry_id) is not None:
             self.hass.config_entries.async_schedule_reload(self._entry_id)
         return self.async_create_entry(data={})
@@ -104,4 +107,4 @@ async def async_create_fix_flow(
 ) -> RepairsFlow:
     """Create the flow that fixes a fixable issue."""
     assert data is not None  # noqa: S101 - every fixable issue is created with data
-    return ReloadEntryRepairFlow(str(data["entry_id"]))
+    return ReloadEntryRepairFlow(str(data["entry_id"]), str(data["title"]))

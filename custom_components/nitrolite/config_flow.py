@@ -1,0 +1,352 @@
+"""Config flow of the Nitrolite integration: log in to a ClearNode with a wallet key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import ipaddress
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from yarl import URL
+
+if TYPE_CHECKING:
+    # Home Assistant >= 2026.9 validates with probatio and aliases voluptuous to it.
+    import probatio as vol
+else:
+    import voluptuous as vol
+
+from .allowances import allowance_amounts, format_allowances, parse_allowances
+from .clearnode import (
+    ClearNodeAuthenticationError,
+    ClearNodeClient,
+    ClearNodeClockSkewError,
+    ClearNodeError,
+    ClearNodeValidationError,
+    Signer,
+)
+from .const import (
+    CONF_ALLOWANCES,
+    CONF_APPLICATION,
+    CONF_CLOSED_SESSION_RETENTION,
+    CONF_DEFAULT_ASSET,
+    CONF_ENDPOINT,
+    CONF_PRIVATE_KEY,
+    CONF_REQUEST_TIMEOUT,
+    CONF_SESSION_KEY_LIFETIME,
+    DEFAULT_APPLICATION,
+    DEFAULT_CLOSED_SESSION_RETENTION_HOURS,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    DEFAULT_SESSION_KEY_LIFETIME_HOURS,
+    DOMAIN,
+    LOGGER,
+)
+
+_TEXT = TextSelector()
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
+
+
+def _number(low: int, high: int, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=1,
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement=unit,
+        )
+    )
+
+
+USER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_ENDPOINT): _URL,
+        vol.Required(CONF_PRIVATE_KEY): _PASSWORD,
+        vol.Required(CONF_APPLICATION, default=DEFAULT_APPLICATION): _TEXT,
+        vol.Optional(CONF_ALLOWANCES, default=""): _MULTILINE,
+        vol.Required(
+            CONF_SESSION_KEY_LIFETIME, default=DEFAULT_SESSION_KEY_LIFETIME_HOURS
+        ): _number(1, 720, "h"),
+    }
+)
+REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PRIVATE_KEY): _PASSWORD})
+RECONFIGURE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_ENDPOINT): _URL,
+        vol.Optional(CONF_PRIVATE_KEY): _PASSWORD,
+    }
+)
+OPTIONS_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_DEFAULT_ASSET): _TEXT,
+        vol.Required(
+            CONF_REQUEST_TIMEOUT, default=DEFAULT_REQUEST_TIMEOUT_SECONDS
+        ): _number(1, 120, "s"),
+        vol.Required(
+            CONF_CLOSED_SESSION_RETENTION,
+            default=DEFAULT_CLOSED_SESSION_RETENTION_HOURS,
+        ): _number(0, 720, "h"),
+        vol.Optional(CONF_ALLOWANCES, default=""): _MULTILINE,
+    }
+)
+
+
+class InputError(Exception):
+    """User input the flow refuses; ``field`` is "base" for form-wide errors."""
+
+    def __init__(self, field: str, error: str) -> None:
+        """Keep the form field and the error key."""
+        super().__init__(error)
+        self.field = field
+        self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Who logged in where."""
+
+    wallet_address: str
+    broker_address: str
+
+    @property
+    def unique_id(self) -> str:
+        """Entry id: our wallet on this ClearNode."""
+        return f"{self.wallet_address}_{self.broker_address}".lower()
+
+
+def _is_local_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+def validate_endpoint(endpoint: str) -> str:
+    """Require wss://, or ws:// to a loopback or private-network host."""
+    try:
+        url = URL(endpoint.strip())
+    except ValueError as err:
+        raise InputError(CONF_ENDPOINT, "invalid_endpoint") from err
+    if not url.host or url.scheme not in {"ws", "wss"}:
+        raise InputError(CONF_ENDPOINT, "invalid_endpoint")
+    if url.scheme == "ws" and not _is_local_host(url.host):
+        raise InputError(CONF_ENDPOINT, "insecure_endpoint")
+    return str(url)
+
+
+def validate_private_key(private_key: str) -> str:
+    """Accept 64 hex digits with or without 0x; return the 0x form."""
+    key = private_key.strip().lower().removeprefix("0x")
+    try:
+        Signer.from_key(key)
+    except ClearNodeValidationError as err:
+        raise InputError(CONF_PRIVATE_KEY, "invalid_private_key") from err
+    return f"0x{key}"
+
+
+def validate_allowances(text: str) -> dict[str, str]:
+    """Parse the spending caps the user typed."""
+    try:
+        return parse_allowances(text)
+    except ValueError as err:
+        raise InputError(CONF_ALLOWANCES, "invalid_allowances") from err
+
+
+async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
+    """Log in once with the entry data, then disconnect."""
+    client = ClearNodeClient(
+        async_get_clientsession(hass),
+        data[CONF_ENDPOINT],
+        data[CONF_PRIVATE_KEY],
+        application=data[CONF_APPLICATION],
+        allowances=allowance_amounts(data[CONF_ALLOWANCES]),
+        session_key_lifetime=data[CONF_SESSION_KEY_LIFETIME] * 3600.0,
+    )
+    try:
+        await client.connect()
+        return Account(client.wallet_address, str(client.broker_address))
+    except ClearNodeClockSkewError as err:
+        raise InputError("base", "clock_skew") from err
+    except ClearNodeAuthenticationError as err:
+        raise InputError("base", "invalid_auth") from err
+    except ClearNodeError as err:
+        raise InputError("base", "cannot_connect") from err
+    except Exception as err:
+        LOGGER.exception("Unexpected error while logging in to the ClearNode")
+        raise InputError("base", "unknown") from err
+    finally:
+        await client.close()
+
+
+class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a wallet on a ClearNode."""
+
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> NitroliteOptionsFlow:  # noqa: ARG004
+        """Options: default asset, timeouts, retention, spending caps."""
+        return NitroliteOptionsFlow()
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the endpoint, the wallet key and the session-key policy."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                data = {
+                    **user_input,
+                    CONF_ENDPOINT: validate_endpoint(user_input[CONF_ENDPOINT]),
+                    CONF_PRIVATE_KEY: validate_private_key(
+                        user_input[CONF_PRIVATE_KEY]
+                    ),
+                    CONF_ALLOWANCES: validate_allowances(user_input[CONF_ALLOWANCES]),
+                    CONF_SESSION_KEY_LIFETIME: int(
+                        user_input[CONF_SESSION_KEY_LIFETIME]
+                    ),
+                }
+                account = await async_login(self.hass, data)
+            except InputError as err:
+                errors[err.field] = err.error
+            else:
+                await self.async_set_unique_id(account.unique_id)
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(title=account.wallet_address, data=data)
+        schema = USER_SCHEMA
+        if user_input is not None:
+            safe_input = {k: v for k, v in user_input.items() if k != CONF_PRIVATE_KEY}
+            schema = self.add_suggested_values_to_schema(USER_SCHEMA, safe_input)
+        return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
+
+    async def async_step_reauth(
+        self,
+        entry_data: Mapping[str, Any],  # noqa: ARG002
+    ) -> ConfigFlowResult:
+        """Start reauthentication after the ClearNode refused our login."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the wallet key again."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                key = validate_private_key(user_input[CONF_PRIVATE_KEY])
+                data = {**entry.data, CONF_PRIVATE_KEY: key}
+                account = await async_login(self.hass, data)
+            except InputError as err:
+                errors[err.field] = err.error
+            else:
+                if reason := _account_mismatch(entry, account):
+                    return self.async_abort(reason=reason)
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=REAUTH_SCHEMA,
+            errors=errors,
+            description_placeholders={"title": entry.title},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the endpoint or the wallet key (same wallet, same ClearNode)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                data = {
+                    **entry.data,
+                    CONF_ENDPOINT: validate_endpoint(user_input[CONF_ENDPOINT]),
+                }
+                if user_input.get(CONF_PRIVATE_KEY):
+                    data[CONF_PRIVATE_KEY] = validate_private_key(
+                        user_input[CONF_PRIVATE_KEY]
+                    )
+                account = await async_login(self.hass, data)
+            except InputError as err:
+                errors[err.field] = err.error
+            else:
+                if reason := _account_mismatch(entry, account):
+                    return self.async_abort(reason=reason)
+                return self.async_update_reload_and_abort(entry, data=data)
+        suggested = {CONF_ENDPOINT: (user_input or entry.data)[CONF_ENDPOINT]}
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                RECONFIGURE_SCHEMA, suggested
+            ),
+            errors=errors,
+        )
+
+
+def _account_mismatch(entry: ConfigEntry, account: Account) -> str | None:
+    """Return why the login belongs to another entry, if it does."""
+    if account.unique_id == entry.unique_id:
+        return None
+    if not str(entry.unique_id).startswith(f"{account.wallet_address.lower()}_"):
+        return "wallet_mismatch"
+    return "broker_mismatch"
+
+
+class NitroliteOptionsFlow(OptionsFlowWithReload):
+    """Tune an entry; saving reloads it (new spending caps need a new session key)."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and store the options."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                options = _options_from_input(user_input)
+            except InputError as err:
+                errors[err.field] = err.error
+            else:
+                return self.async_create_entry(data=options)
+        current = user_input or self._current_options()
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, current),
+            errors=errors,
+        )
+
+    def _current_options(self) -> dict[str, Any]:
+        entry = self.config_entry
+        allowances = entry.options.get(CONF_ALLOWANCES, entry.data[CONF_ALLOWANCES])
+        return {**entry.options, CONF_ALLOWANCES: format_allowances(allowances)}
+
+
+def _options_from_input(user_input: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        CONF_REQUEST_TIMEOUT: int(user_input[CONF_REQUEST_TIMEOUT]),
+        CONF_CLOSED_SESSION_RETENTION: int(user_input[CONF_CLOSED_SESSION_RETENTION]),
+        CONF_ALLOWANCES: validate_allowances(user_input[CONF_ALLOWANCES]),
+    }
+    if asset := user_input.get(CONF_DEFAULT_ASSET, "").strip().lower():
+        options[CONF_DEFAULT_ASSET] = asset
+    return options

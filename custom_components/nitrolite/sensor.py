@@ -1,0 +1,208 @@
+"""Sensors: connection state, balances, open app sessions, and per-session state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .clearnode import ConnectionState
+from .const import CONF_DEFAULT_ASSET
+from .coordinator import NitroliteConfigEntry, NitroliteCoordinator, session_summary
+from .entity import NitroliteEntity, NitroliteSessionEntity
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class NitroliteSensorEntityDescription(SensorEntityDescription):
+    """A sensor of the wallet's service device."""
+
+    value_fn: Callable[[NitroliteCoordinator], str | int | None]
+    always_available: bool = False
+
+
+SERVICE_SENSORS: tuple[NitroliteSensorEntityDescription, ...] = (
+    NitroliteSensorEntityDescription(
+        key="connection_state",
+        translation_key="connection_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in ConnectionState],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda coordinator: coordinator.data.connection_state.value,
+        always_available=True,
+    ),
+    NitroliteSensorEntityDescription(
+        key="open_app_sessions",
+        translation_key="open_app_sessions",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda coordinator: sum(
+            session.status == "open"
+            for session in coordinator.data.app_sessions.values()
+        ),
+    ),
+)
+BALANCE_SENSOR = SensorEntityDescription(
+    key="balance",
+    translation_key="balance",
+    state_class=SensorStateClass.TOTAL,
+)
+SESSION_STATUS_SENSOR = SensorEntityDescription(
+    key="status",
+    translation_key="app_session_status",
+    device_class=SensorDeviceClass.ENUM,
+    options=["open", "closed"],
+)
+OWN_ALLOCATION_SENSOR = SensorEntityDescription(
+    key="own_allocation",
+    translation_key="own_allocation",
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: NitroliteConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the wallet's sensors, then balances and app sessions as they appear."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        NitroliteSensor(coordinator, description) for description in SERVICE_SENSORS
+    )
+    known_assets: set[str] = set()
+    known_sessions: set[str] = set()
+
+    @callback
+    def _async_add_new() -> None:
+        new_assets = coordinator.data.balances.keys() - known_assets
+        sessions = coordinator.data.app_sessions
+        known_sessions.intersection_update(sessions)
+        new_sessions = sessions.keys() - known_sessions
+        known_assets.update(new_assets)
+        known_sessions.update(new_sessions)
+        entities: list[SensorEntity] = [
+            NitroliteBalanceSensor(coordinator, asset) for asset in sorted(new_assets)
+        ]
+        for session_id in sorted(new_sessions):
+            session = sessions[session_id]
+            entities.append(
+                NitroliteSessionStatusSensor(
+                    coordinator, SESSION_STATUS_SENSOR, session
+                )
+            )
+            entities.append(
+                NitroliteOwnAllocationSensor(
+                    coordinator, OWN_ALLOCATION_SENSOR, session
+                )
+            )
+        if entities:
+            async_add_entities(entities)
+
+    _async_add_new()
+    entry.async_on_unload(coordinator.async_add_listener(_async_add_new))
+
+
+class NitroliteSensor(NitroliteEntity, SensorEntity):
+    """A sensor of the wallet's service device."""
+
+    entity_description: NitroliteSensorEntityDescription
+
+    @property
+    def available(self) -> bool:
+        """Diagnostic state sensors stay available to show the outage itself."""
+        return self.entity_description.always_available or super().available
+
+    @property
+    def native_value(self) -> str | int | None:
+        """Return the value from the state model."""
+        return self.entity_description.value_fn(self.coordinator)
+
+
+class NitroliteBalanceSensor(NitroliteEntity, SensorEntity):
+    """Our unified-ledger balance of one asset."""
+
+    def __init__(self, coordinator: NitroliteCoordinator, asset: str) -> None:
+        """One sensor per asset symbol."""
+        super().__init__(coordinator, BALANCE_SENSOR)
+        self.asset = asset
+        self._attr_unique_id = f"{coordinator.device_key}_balance_{asset}"
+        self._attr_translation_placeholders = {"asset": asset}
+        self._attr_native_unit_of_measurement = asset
+
+    @property
+    def native_value(self) -> Decimal | None:
+        """Return the balance; unknown when the ledger no longer lists the asset."""
+        return self.coordinator.data.balances.get(self.asset)
+
+
+class NitroliteSessionStatusSensor(NitroliteSessionEntity, SensorEntity):
+    """Whether an app session is open or closed, with its definition and state."""
+
+    @property
+    def native_value(self) -> str:
+        """Return open or closed."""
+        return self.session.status
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """Definition, version and allocations of the session."""
+        session = self.session
+        summary = session_summary(session)
+        return {
+            "app_session_id": session.app_session_id,
+            "application": session.application,
+            "protocol": session.protocol,
+            "participants": list(session.participants),
+            "weights": list(session.weights),
+            "quorum": session.quorum,
+            "challenge": session.challenge,
+            "nonce": session.nonce,
+            "version": session.version,
+            "session_data": session.session_data,
+            "allocations": summary["allocations"],
+        }
+
+
+class NitroliteOwnAllocationSensor(NitroliteSessionEntity, SensorEntity):
+    """Our wallet's share of an app session, in its main asset."""
+
+    @property
+    def _amounts(self) -> dict[str, Decimal]:
+        return self.coordinator.own_allocation(self.app_session_id)
+
+    @property
+    def _asset(self) -> str | None:
+        amounts = self._amounts
+        default = self.coordinator.config_entry.options.get(CONF_DEFAULT_ASSET)
+        if default in amounts:
+            return str(default)
+        return min(amounts, default=None)
+
+    @property
+    def native_value(self) -> Decimal | None:
+        """Return our amount of the main asset; unknown while not known."""
+        asset = self._asset
+        return None if asset is None else self._amounts[asset]
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """The main asset's symbol."""
+        return self._asset
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any]:
+        """Our amount of every asset in the session."""
+        return {
+            "amounts": {asset: str(amount) for asset, amount in self._amounts.items()}
+        }
