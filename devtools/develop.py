@@ -1,0 +1,100 @@
+"""Start the local ClearNode and a real Home Assistant configured against it.
+
+Run through `scripts/develop`. Ctrl-C stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+from decimal import Decimal
+from pathlib import Path
+import signal
+
+from local_clearnode import LocalClearNode
+from local_clearnode.constants import (
+    DEMO_BROKER_KEY,
+    DEMO_COUNTERPARTY_ADDRESS,
+    DEMO_WALLET_ADDRESS,
+    DEMO_WALLET_KEY,
+)
+
+from .homeassistant import REPOSITORY, HomeAssistantProcess
+
+OWNER = "demo"
+OWNER_PASSWORD = "nitrolite-demo"  # noqa: S105 - a documented local demo login
+DEMO_FUNDS = {
+    DEMO_WALLET_ADDRESS: {"usdc": Decimal(1000), "ytest.usd": Decimal(500)},
+    DEMO_COUNTERPARTY_ADDRESS: {"usdc": Decimal(100)},
+}
+DEMO_ENTRY = {
+    "endpoint": "",  # filled in with the local ClearNode's URL
+    "private_key": DEMO_WALLET_KEY,
+    "application": "home-assistant",
+    "allowances": "usdc: 200\nytest.usd: 100",
+    "session_key_lifetime": 24,
+}
+
+
+def parse_arguments() -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", type=Path, default=REPOSITORY / "config")
+    parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port")
+    parser.add_argument("--clearnode-port", type=int, default=8000)
+    return parser.parse_args()
+
+
+async def configure_nitrolite(hass: HomeAssistantProcess, endpoint: str) -> None:
+    """Add the Nitrolite entry for the demo wallet unless it exists already."""
+    await hass.login(OWNER, OWNER_PASSWORD)
+    if await hass.config_entries("nitrolite"):
+        return
+    result = await hass.run_config_flow(
+        "nitrolite", DEMO_ENTRY | {"endpoint": endpoint}
+    )
+    if result.get("type") != "create_entry":
+        msg = f"the Nitrolite config flow did not finish: {result}"
+        raise RuntimeError(msg)
+
+
+async def develop(arguments: argparse.Namespace) -> None:
+    """Run both servers until interrupted."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    state_file = arguments.config / "clearnode-state.json"
+    arguments.config.mkdir(parents=True, exist_ok=True)
+    async with LocalClearNode(
+        port=arguments.clearnode_port,
+        fund=DEMO_FUNDS if not state_file.exists() else {},
+        broker_key=DEMO_BROKER_KEY,
+        state_file=state_file,
+    ) as node:
+        print(f"Local ClearNode: {node.url} (broker {node.broker_address})")
+        hass = HomeAssistantProcess(arguments.config, arguments.port)
+        await hass.prepare(OWNER, OWNER_PASSWORD)
+        print("Starting Home Assistant (the first start takes a minute) ...")
+        async with hass:
+            await configure_nitrolite(hass, node.url)
+            print(
+                f"\nHome Assistant is ready: {hass.url}\n"
+                f"  log in as {OWNER!r} with password {OWNER_PASSWORD!r}\n"
+                f"  demo wallet {DEMO_WALLET_ADDRESS}, "
+                f"counterparty {DEMO_COUNTERPARTY_ADDRESS}\n"
+                "Press Ctrl-C to stop both."
+            )
+            await stop.wait()
+            print("Stopping ...")
+
+
+def main() -> None:
+    """Entry point of scripts/develop."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(develop(parse_arguments()))
+
+
+if __name__ == "__main__":
+    main()
