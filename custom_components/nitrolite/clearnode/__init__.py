@@ -1,5 +1,6 @@
 """Async client library for the ClearNode v0.5 RPC (ERC-7824 Nitrolite)."""
 
+from .client import ClearNodeClient
 from .codec import (
     app_session_id,
     compact_json,
@@ -68,6 +69,7 @@ __all__ = [
     "Channel",
     "ChannelsUpdated",
     "ClearNodeAllowanceError",
+    "ClearNodeClient",
     "ClearNodeAuthenticationError",
     "ClearNodeClockSkewError",
     "ClearNodeConnectionError",

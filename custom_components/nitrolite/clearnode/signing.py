@@ -210,9 +210,9 @@ class Signer:
         return self._address
 
     @property
-    def private_key_hex(self) -> str:
-        """The key as 0x-hex, for storage by the caller. Never log it."""
-        return "0x" + self._secret.to_bytes(32).hex()
+    def fast(self) -> bool:
+        """Whether signing is cheap enough to run on the event loop."""
+        return self._backend.fast
 
     def sign_digest(self, digest: bytes) -> str:
         """Sign a 32-byte digest: 0x + r ‖ s ‖ v (v = 27/28), lowercase hex."""
@@ -276,6 +276,11 @@ class SignatureVerifier:
     def address(self) -> str:
         """The expected signer, EIP-55."""
         return self._address
+
+    @property
+    def fast(self) -> bool:
+        """Whether verification is cheap enough to run on the event loop."""
+        return self._backend.fast
 
     def verify(self, signed_text: str, signatures: Sequence[str]) -> bool:
         """Return True when one of ``signatures`` over ``signed_text`` is ours."""
