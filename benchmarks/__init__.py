@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print numbers. Targets live here, never in tests."""
