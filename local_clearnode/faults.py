@@ -1,0 +1,22 @@
+"""Fault injection for tests: all off by default."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+
+async def _no_sockets(_text: str) -> None:
+    """Stand-in until the server binds send_raw to its sockets."""
+
+
+@dataclass(slots=True)
+class Faults:
+    """Misbehaviour switches, read by the server on every request."""
+
+    silent_methods: set[str] = field(default_factory=set)
+    close_on_methods: set[str] = field(default_factory=set)
+    corrupt_signatures: bool = False
+    reject_jwt: bool = False
+    delay: float = 0.0
+    send_raw: Callable[[str], Awaitable[None]] = _no_sockets

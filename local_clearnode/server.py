@@ -1,0 +1,232 @@
+"""The aiohttp server and the Python API tests use (LocalClearNode)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from decimal import Decimal
+import logging
+from pathlib import Path
+import secrets
+import time
+from types import MappingProxyType, TracebackType
+from typing import Any, Self
+
+from aiohttp import WSMsgType, web
+
+from custom_components.nitrolite.clearnode import codec, signing
+
+from . import state as state_file
+from .app_sessions import AppSession
+from .auth import Tokens
+from .connection import Connection
+from .constants import DEFAULT_ASSETS, MAX_CONNECTIONS, MAX_MESSAGE_BYTES, AssetInfo
+from .context import Push, Services, balance_rows
+from .faults import Faults
+from .router import Outcome, dispatch
+from .state import NodeState
+from .wire import FrameError, parse_request
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class LocalClearNode:
+    """A ClearNode v0.5 on loopback with an in-memory (optionally persisted) ledger."""
+
+    def __init__(  # noqa: PLR0913 - the documented test API
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        fund: Mapping[str, Mapping[str, Decimal]] | None = None,
+        broker_key: str | None = None,
+        state_file: str | Path | None = None,
+        assets: tuple[AssetInfo, ...] = DEFAULT_ASSETS,
+    ) -> None:
+        """Load the state file if it exists; `fund` only credits a fresh ledger."""
+        self._host, self._port = host, port
+        self._state_path = Path(state_file) if state_file is not None else None
+        document = state_file_document(self._state_path)
+        node_state = NodeState.from_json(document) if document else NodeState()
+        stored_key = document.get("broker_key") if document else None
+        self._broker_key = broker_key or stored_key or "0x" + secrets.token_hex(32)
+        self._broker = signing.Signer.from_key(self._broker_key)
+        self._impostor = signing.Signer.generate()
+        self.faults = Faults(send_raw=self._send_raw)
+        self._services = Services(
+            node_state, assets, self._broker.address, Tokens(self._broker), self.faults
+        )
+        self._connections: set[Connection] = set()
+        self._runner: web.AppRunner | None = None
+        if document is None:
+            for address, amounts in (fund or {}).items():
+                for asset, amount in amounts.items():
+                    self.fund(address, asset, amount)
+
+    @property
+    def url(self) -> str:
+        """The WebSocket endpoint."""
+        return f"ws://{self._host}:{self._port}/ws"
+
+    @property
+    def broker_address(self) -> str:
+        """The address that signs every answer (get_config.broker_address)."""
+        return self._broker.address
+
+    @property
+    def app_sessions(self) -> Mapping[str, AppSession]:
+        """Server-side session records by id (read-only view)."""
+        return MappingProxyType(self._services.state.app_sessions.sessions)
+
+    def fund(self, address: str, asset: str, amount: Decimal) -> None:
+        """Credit a wallet's unified balance, as an on-chain deposit would."""
+        self._services.state.ledger.record(address, address, asset, Decimal(amount))
+        self._persist()
+        self._notify(
+            Push(
+                address,
+                "bu",
+                {
+                    "balance_updates": balance_rows(
+                        self._services.state, address, address
+                    )
+                },
+            )
+        )
+
+    def balance(self, address: str, asset: str) -> Decimal:
+        """Return a wallet's unified balance in one asset."""
+        return self._services.state.ledger.balance(address, address, asset)
+
+    async def start(self) -> None:
+        """Listen (on the same port as before after a stop)."""
+        app = web.Application()
+        app.router.add_get("/ws", self._accept)
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
+        await site.start()
+        if self._port == 0:
+            self._port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        """Drop every socket and stop listening; in-memory logins are forgotten."""
+        await asyncio.gather(
+            *(connection.close() for connection in list(self._connections))
+        )
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self._services.forget_connections()
+
+    async def restart(self) -> None:
+        """Stop, then listen again on the same port."""
+        await self.stop()
+        await self.start()
+
+    async def __aenter__(self) -> Self:
+        """Start listening."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop listening."""
+        await self.stop()
+
+    async def _accept(self, request: web.Request) -> web.StreamResponse:
+        if len(self._connections) >= MAX_CONNECTIONS:
+            raise web.HTTPServiceUnavailable(text="too many connections")
+        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES)
+        await ws.prepare(request)
+        connection = Connection(ws)
+        self._connections.add(connection)
+        assets = [
+            {
+                "token": a.token,
+                "chain_id": a.chain_id,
+                "symbol": a.symbol,
+                "decimals": a.decimals,
+            }
+            for a in self._services.assets
+        ]
+        connection.send(self._frame(0, "assets", {"assets": assets}))
+        try:
+            async for message in ws:
+                if message.type in {WSMsgType.TEXT, WSMsgType.BINARY}:
+                    text = (
+                        message.data
+                        if message.type is WSMsgType.TEXT
+                        else message.data.decode(errors="replace")
+                    )
+                    await self._on_frame(connection, text)
+        finally:
+            self._connections.discard(connection)
+            await connection.close()
+        return ws
+
+    async def _on_frame(self, connection: Connection, text: str) -> None:
+        try:
+            request = parse_request(text)
+        except FrameError as err:
+            connection.send(self._frame(_now_ms(), "error", {"error": err.message}))
+            return
+        if request.method in self.faults.close_on_methods:
+            await connection.close()
+            return
+        if self.faults.delay:
+            await asyncio.sleep(self.faults.delay)
+        outcome = dispatch(request, connection.login, self._services)
+        self._deliver(connection, request.request_id, request.method, outcome)
+
+    def _deliver(
+        self, connection: Connection, request_id: int, method: str, outcome: Outcome
+    ) -> None:
+        """Pushes caused by the handler go out first, as the Go server queues them."""
+        if outcome.changed_state:
+            self._persist()
+        for push in outcome.pushes:
+            self._notify(push)
+        if method not in self.faults.silent_methods:
+            connection.send(self._frame(request_id, outcome.method, outcome.result))
+        if outcome.logged_in_as_new_user:
+            wallet = connection.login.user_id
+            connection.send(self._frame(0, "channels", {"channels": []}))
+            balances = balance_rows(self._services.state, wallet, wallet)
+            connection.send(self._frame(0, "bu", {"balance_updates": balances}))
+
+    def _notify(self, push: Push) -> None:
+        frame = self._frame(0, push.method, push.result)
+        for connection in self._connections:
+            if connection.login.user_id == push.wallet:
+                connection.send(frame)
+
+    def _frame(self, request_id: int, method: str, result: Any) -> str:
+        res = codec.encode_response(request_id, method, result, _now_ms())
+        signer = self._impostor if self.faults.corrupt_signatures else self._broker
+        return codec.frame_response(
+            res, [signer.sign_digest(codec.keccak256(res.encode()))]
+        )
+
+    async def _send_raw(self, text: str) -> None:
+        for connection in list(self._connections):
+            connection.send(text)
+
+    def _persist(self) -> None:
+        if self._state_path is None:
+            return
+        document = self._services.state.to_json() | {"broker_key": self._broker_key}
+        state_file.save(self._state_path, document)
+
+
+def state_file_document(path: Path | None) -> dict[str, Any] | None:
+    """Return the stored state, if there is a file."""
+    return state_file.load(path) if path is not None else None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
