@@ -1,0 +1,435 @@
+"""Actions of the Nitrolite integration: app sessions, payments and transfers."""
+
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, service
+from homeassistant.util.json import JsonObjectType
+
+if TYPE_CHECKING:
+    # Home Assistant >= 2026.9 validates with probatio and aliases voluptuous to it.
+    import probatio as vol
+else:
+    import voluptuous as vol
+
+from .clearnode import (
+    Allocation,
+    AppDefinition,
+    AppSession,
+    ClearNodeValidationError,
+    Transaction,
+    format_amount,
+    to_checksum_address,
+)
+from .const import DOMAIN
+from .coordinator import NitroliteConfigEntry, NitroliteCoordinator, session_summary
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+ATTR_APP_SESSION_ID = "app_session_id"
+ATTR_APPLICATION = "application"
+ATTR_PROTOCOL = "protocol"
+ATTR_PARTICIPANTS = "participants"
+ATTR_WEIGHTS = "weights"
+ATTR_QUORUM = "quorum"
+ATTR_CHALLENGE = "challenge"
+ATTR_NONCE = "nonce"
+ATTR_ALLOCATIONS = "allocations"
+ATTR_SESSION_DATA = "session_data"
+ATTR_COUNTERPARTY = "counterparty"
+ATTR_ASSET = "asset"
+ATTR_AMOUNT = "amount"
+ATTR_PARTICIPANT = "participant"
+ATTR_INTENT = "intent"
+ATTR_FROM = "from"
+ATTR_TO = "to"
+ATTR_DESTINATION = "destination"
+ATTR_STATUS = "status"
+
+SERVICE_CREATE_APP_SESSION = "create_app_session"
+SERVICE_SUBMIT_APP_STATE = "submit_app_state"
+SERVICE_PAY_IN_SESSION = "pay_in_session"
+SERVICE_CLOSE_APP_SESSION = "close_app_session"
+SERVICE_TRANSFER = "transfer"
+SERVICE_GET_BALANCES = "get_balances"
+SERVICE_GET_APP_SESSIONS = "get_app_sessions"
+
+DEFAULT_PROTOCOL = "NitroRPC/0.4"
+DEFAULT_CHALLENGE = 86400
+PROTOCOLS = ("NitroRPC/0.4", "NitroRPC/0.2")
+INTENTS = ("operate", "deposit", "withdraw")
+SESSION_STATUSES = ("open", "closed")
+TWO_PARTY_WEIGHTS = (100, 0)
+TWO_PARTY_QUORUM = 100
+
+SHORTCUT_FIELDS = (ATTR_COUNTERPARTY, ATTR_ASSET, ATTR_AMOUNT)
+DEFINITION_FIELDS = (ATTR_PARTICIPANTS, ATTR_WEIGHTS, ATTR_QUORUM, ATTR_ALLOCATIONS)
+APP_SESSION_ID_PATTERN = re.compile(r"0x[0-9a-fA-F]{64}")
+
+ALLOCATION_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_PARTICIPANT): cv.string,
+        vol.Required(ATTR_ASSET): cv.string,
+        vol.Required(ATTR_AMOUNT): cv.string,
+    }
+)
+ALLOCATIONS = vol.All(cv.ensure_list, [ALLOCATION_SCHEMA])
+ENTRY_SCHEMA: dict[vol.Marker, Any] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+SESSION_SCHEMA: dict[vol.Marker, Any] = {
+    **ENTRY_SCHEMA,
+    vol.Required(ATTR_APP_SESSION_ID): cv.string,
+}
+
+CREATE_APP_SESSION_SCHEMA = vol.Schema(
+    {
+        **ENTRY_SCHEMA,
+        vol.Optional(ATTR_COUNTERPARTY): cv.string,
+        vol.Optional(ATTR_ASSET): cv.string,
+        vol.Optional(ATTR_AMOUNT): cv.string,
+        vol.Optional(ATTR_PARTICIPANTS): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional(ATTR_WEIGHTS): vol.All(cv.ensure_list, [cv.positive_int]),
+        vol.Optional(ATTR_QUORUM): cv.positive_int,
+        vol.Optional(ATTR_ALLOCATIONS): ALLOCATIONS,
+        vol.Optional(ATTR_CHALLENGE, default=DEFAULT_CHALLENGE): cv.positive_int,
+        vol.Optional(ATTR_NONCE): vol.All(vol.Coerce(int), vol.Range(min=1)),
+        vol.Optional(ATTR_PROTOCOL, default=DEFAULT_PROTOCOL): vol.In(PROTOCOLS),
+        vol.Optional(ATTR_APPLICATION): cv.string,
+        vol.Optional(ATTR_SESSION_DATA): cv.string,
+    }
+)
+SUBMIT_APP_STATE_SCHEMA = vol.Schema(
+    {
+        **SESSION_SCHEMA,
+        vol.Required(ATTR_ALLOCATIONS): ALLOCATIONS,
+        vol.Optional(ATTR_INTENT, default="operate"): vol.In(INTENTS),
+        vol.Optional(ATTR_SESSION_DATA): cv.string,
+    }
+)
+PAY_IN_SESSION_SCHEMA = vol.Schema(
+    {
+        **SESSION_SCHEMA,
+        vol.Required(ATTR_AMOUNT): cv.string,
+        vol.Optional(ATTR_ASSET): cv.string,
+        vol.Optional(ATTR_FROM): cv.string,
+        vol.Optional(ATTR_TO): cv.string,
+    }
+)
+CLOSE_APP_SESSION_SCHEMA = vol.Schema(
+    {
+        **SESSION_SCHEMA,
+        vol.Optional(ATTR_ALLOCATIONS): ALLOCATIONS,
+        vol.Optional(ATTR_SESSION_DATA): cv.string,
+    }
+)
+TRANSFER_SCHEMA = vol.Schema(
+    {
+        **ENTRY_SCHEMA,
+        vol.Required(ATTR_DESTINATION): cv.string,
+        vol.Required(ATTR_ASSET): cv.string,
+        vol.Required(ATTR_AMOUNT): cv.string,
+    }
+)
+GET_BALANCES_SCHEMA = vol.Schema(ENTRY_SCHEMA)
+GET_APP_SESSIONS_SCHEMA = vol.Schema(
+    {
+        **ENTRY_SCHEMA,
+        vol.Optional(ATTR_STATUS): vol.In(SESSION_STATUSES),
+        vol.Optional(ATTR_PARTICIPANT): cv.string,
+    }
+)
+
+
+def _invalid(
+    translation_key: str, field: str, value: Any = ""
+) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=translation_key,
+        translation_placeholders={"field": field, "value": str(value)},
+    )
+
+
+def _amount(value: str, field: str, *, allow_zero: bool = False) -> Decimal:
+    """Parse a decimal amount in human units; zero only where allowed."""
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise _invalid("invalid_amount", field, value) from None
+    if not amount.is_finite() or amount < 0:
+        raise _invalid("invalid_amount", field, value)
+    if amount == 0 and not allow_zero:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="amount_not_positive",
+            translation_placeholders={"amount": value},
+        )
+    return amount
+
+
+def _address(value: str, field: str) -> str:
+    try:
+        return to_checksum_address(value)
+    except ClearNodeValidationError:
+        raise _invalid("invalid_address", field, value) from None
+
+
+def _optional_address(data: Mapping[str, Any], field: str) -> str | None:
+    return _address(data[field], field) if field in data else None
+
+
+def _app_session_id(data: Mapping[str, Any]) -> str:
+    value: str = data[ATTR_APP_SESSION_ID]
+    if not APP_SESSION_ID_PATTERN.fullmatch(value):
+        raise _invalid("invalid_app_session_id", ATTR_APP_SESSION_ID, value)
+    return value.lower()
+
+
+def _allocations(items: Sequence[Mapping[str, str]]) -> list[Allocation]:
+    return [
+        Allocation(
+            participant=_address(
+                item[ATTR_PARTICIPANT], f"{ATTR_ALLOCATIONS}[{index}].participant"
+            ),
+            asset=item[ATTR_ASSET],
+            amount=_amount(
+                item[ATTR_AMOUNT],
+                f"{ATTR_ALLOCATIONS}[{index}].amount",
+                allow_zero=True,
+            ),
+        )
+        for index, item in enumerate(items)
+    ]
+
+
+def _require(data: Mapping[str, Any], fields: Sequence[str], form: str) -> None:
+    for field in fields:
+        if field not in data:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=f"missing_{form}_field",
+                translation_placeholders={"field": field},
+            )
+
+
+def _two_party_request(
+    data: Mapping[str, Any], coordinator: NitroliteCoordinator
+) -> tuple[tuple[str, ...], tuple[int, ...], int, list[Allocation]]:
+    """Own wallet deposits the amount; the counterparty joins with nothing."""
+    _require(data, SHORTCUT_FIELDS, "shortcut")
+    own = coordinator.wallet_address
+    counterparty = _address(data[ATTR_COUNTERPARTY], ATTR_COUNTERPARTY)
+    asset: str = data[ATTR_ASSET]
+    allocations = [
+        Allocation(own, asset, _amount(data[ATTR_AMOUNT], ATTR_AMOUNT)),
+        Allocation(counterparty, asset, Decimal(0)),
+    ]
+    return (own, counterparty), TWO_PARTY_WEIGHTS, TWO_PARTY_QUORUM, allocations
+
+
+def _explicit_request(
+    data: Mapping[str, Any],
+) -> tuple[tuple[str, ...], tuple[int, ...], int, list[Allocation]]:
+    _require(data, DEFINITION_FIELDS, "definition")
+    participants = tuple(
+        _address(value, f"{ATTR_PARTICIPANTS}[{index}]")
+        for index, value in enumerate(data[ATTR_PARTICIPANTS])
+    )
+    allocations = _allocations(data[ATTR_ALLOCATIONS])
+    return participants, tuple(data[ATTR_WEIGHTS]), data[ATTR_QUORUM], allocations
+
+
+def _create_request(
+    data: Mapping[str, Any], coordinator: NitroliteCoordinator
+) -> tuple[AppDefinition, list[Allocation]]:
+    """Build the app definition and allocations from either form of the call."""
+    shortcut = [field for field in SHORTCUT_FIELDS if field in data]
+    explicit = [field for field in DEFINITION_FIELDS if field in data]
+    if shortcut and explicit:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="mixed_create_forms",
+            translation_placeholders={"shortcut": shortcut[0], "field": explicit[0]},
+        )
+    participants, weights, quorum, allocations = (
+        _two_party_request(data, coordinator) if shortcut else _explicit_request(data)
+    )
+    definition = AppDefinition(
+        application=data.get(ATTR_APPLICATION, coordinator.application),
+        protocol=data[ATTR_PROTOCOL],
+        participants=participants,
+        weights=weights,
+        quorum=quorum,
+        challenge=data[ATTR_CHALLENGE],
+        nonce=data.get(ATTR_NONCE, time.time_ns() // 1_000_000),
+    )
+    return definition, allocations
+
+
+def _session_response(session: AppSession) -> JsonObjectType:
+    """Describe an app session the way every action answers."""
+    return {
+        **session_summary(session),
+        "participants": list(session.participants),
+        "weights": list(session.weights),
+        "quorum": session.quorum,
+        "protocol": session.protocol,
+        "session_data": session.session_data,
+    }
+
+
+def _transaction_response(transaction: Transaction) -> JsonObjectType:
+    return {
+        "id": transaction.id,
+        "tx_type": transaction.tx_type,
+        "from_account": transaction.from_account,
+        "to_account": transaction.to_account,
+        "asset": transaction.asset,
+        "amount": format_amount(transaction.amount),
+        "created_at": transaction.created_at,
+    }
+
+
+def _single_loaded_entry_id(hass: HomeAssistant) -> str:
+    """Pick the account when config_entry_id is left out (one must be loaded)."""
+    entries = hass.config_entries.async_loaded_entries(DOMAIN)
+    if len(entries) != 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_loaded_entry" if not entries else "entry_required",
+            translation_placeholders={"field": ATTR_CONFIG_ENTRY_ID},
+        )
+    return entries[0].entry_id
+
+
+def _coordinator(call: ServiceCall) -> NitroliteCoordinator:
+    entry_id = call.data.get(ATTR_CONFIG_ENTRY_ID) or _single_loaded_entry_id(call.hass)
+    entry: NitroliteConfigEntry = service.async_get_config_entry(
+        call.hass, DOMAIN, entry_id
+    )
+    return entry.runtime_data.coordinator
+
+
+async def _async_create_app_session(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call)
+    definition, allocations = _create_request(call.data, coordinator)
+    session = await coordinator.async_create_app_session(
+        definition, allocations, call.data.get(ATTR_SESSION_DATA)
+    )
+    return _session_response(session)
+
+
+async def _async_submit_app_state(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call)
+    session = await coordinator.async_submit_app_state(
+        _app_session_id(call.data),
+        _allocations(call.data[ATTR_ALLOCATIONS]),
+        call.data[ATTR_INTENT],
+        call.data.get(ATTR_SESSION_DATA),
+    )
+    return _session_response(session)
+
+
+async def _async_pay_in_session(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call)
+    session = await coordinator.async_pay_in_session(
+        _app_session_id(call.data),
+        _amount(call.data[ATTR_AMOUNT], ATTR_AMOUNT),
+        call.data.get(ATTR_ASSET),
+        _optional_address(call.data, ATTR_FROM),
+        _optional_address(call.data, ATTR_TO),
+    )
+    return _session_response(session)
+
+
+async def _async_close_app_session(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call)
+    allocations = call.data.get(ATTR_ALLOCATIONS)
+    session = await coordinator.async_close_app_session(
+        _app_session_id(call.data),
+        None if allocations is None else _allocations(allocations),
+        call.data.get(ATTR_SESSION_DATA),
+    )
+    return _session_response(session)
+
+
+async def _async_transfer(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call)
+    transactions = await coordinator.async_transfer(
+        _address(call.data[ATTR_DESTINATION], ATTR_DESTINATION),
+        call.data[ATTR_ASSET],
+        _amount(call.data[ATTR_AMOUNT], ATTR_AMOUNT),
+    )
+    return {"transactions": [_transaction_response(tx) for tx in transactions]}
+
+
+async def _async_get_balances(call: ServiceCall) -> ServiceResponse:
+    balances = await _coordinator(call).async_get_balances()
+    return {
+        "balances": {
+            balance.asset: format_amount(balance.amount) for balance in balances
+        }
+    }
+
+
+async def _async_get_app_sessions(call: ServiceCall) -> ServiceResponse:
+    coordinator = _coordinator(call)
+    sessions = await coordinator.async_get_app_sessions(
+        call.data.get(ATTR_STATUS), _optional_address(call.data, ATTR_PARTICIPANT)
+    )
+    return {"app_sessions": [_session_response(session) for session in sessions]}
+
+
+type _Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
+
+_SERVICES: dict[str, tuple[_Handler, vol.Schema, SupportsResponse]] = {
+    SERVICE_CREATE_APP_SESSION: (
+        _async_create_app_session,
+        CREATE_APP_SESSION_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    ),
+    SERVICE_SUBMIT_APP_STATE: (
+        _async_submit_app_state,
+        SUBMIT_APP_STATE_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    ),
+    SERVICE_PAY_IN_SESSION: (
+        _async_pay_in_session,
+        PAY_IN_SESSION_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    ),
+    SERVICE_CLOSE_APP_SESSION: (
+        _async_close_app_session,
+        CLOSE_APP_SESSION_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    ),
+    SERVICE_TRANSFER: (_async_transfer, TRANSFER_SCHEMA, SupportsResponse.OPTIONAL),
+    SERVICE_GET_BALANCES: (
+        _async_get_balances,
+        GET_BALANCES_SCHEMA,
+        SupportsResponse.ONLY,
+    ),
+    SERVICE_GET_APP_SESSIONS: (
+        _async_get_app_sessions,
+        GET_APP_SESSIONS_SCHEMA,
+        SupportsResponse.ONLY,
+    ),
+}
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions (once, from async_setup)."""
+    for name, (handler, schema, supports_response) in _SERVICES.items():
+        hass.services.async_register(
+            DOMAIN, name, handler, schema=schema, supports_response=supports_response
+        )
