@@ -188,6 +188,8 @@ async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
     except ClearNodeClockSkewError as err:
         raise InputError("base", "clock_skew") from err
     except ClearNodeAuthenticationError as err:
+        if "unsupported token" in str(err):
+            raise InputError(CONF_ALLOWANCES, "unsupported_asset") from err
         raise InputError("base", "invalid_auth") from err
     except ClearNodeError as err:
         raise InputError("base", "cannot_connect") from err
