@@ -335,12 +335,14 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             for session_id, closed_at in self.data.closed_at.items()
             if closed_at <= deadline
         ]
+        device_registry = dr.async_get(self.hass)
+        identifiers = {(DOMAIN, self.session_device_key(id_)) for id_ in expired}
         for session_id in expired:
             self.async_forget_session(session_id)
-            device_registry = dr.async_get(self.hass)
-            if device := device_registry.async_get_device(
-                identifiers={(DOMAIN, self.session_device_key(session_id))}
-            ):
+        for device in dr.async_entries_for_config_entry(
+            device_registry, self.config_entry.entry_id
+        ):
+            if device.identifiers & identifiers:
                 device_registry.async_remove_device(device.id)
         if expired:
             self._async_publish()

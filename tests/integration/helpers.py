@@ -6,6 +6,9 @@ import asyncio
 from collections.abc import Callable
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from custom_components.nitrolite.const import DOMAIN
 
 
 async def wait_for(hass: HomeAssistant, condition: Callable[[], bool]) -> None:
@@ -16,3 +19,16 @@ async def wait_for(hass: HomeAssistant, condition: Callable[[], bool]) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("condition not reached")
+
+
+def find_device(hass: HomeAssistant, entry_id: str, key: str) -> dr.DeviceEntry | None:
+    """Return the entry's device with identifier (DOMAIN, key), if registered."""
+    registry = dr.async_get(hass)
+    return next(
+        (
+            device
+            for device in dr.async_entries_for_config_entry(registry, entry_id)
+            if (DOMAIN, key) in device.identifiers
+        ),
+        None,
+    )

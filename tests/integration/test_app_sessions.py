@@ -1,0 +1,234 @@
+"""App sessions through the coordinator's actions, pushes, devices and events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
+
+from custom_components.nitrolite import async_remove_config_entry_device
+from custom_components.nitrolite.clearnode import (
+    Allocation,
+    AppDefinition,
+    AppSession,
+    ClearNodeClient,
+)
+from custom_components.nitrolite.const import CONF_CLOSED_SESSION_RETENTION, DOMAIN
+from custom_components.nitrolite.coordinator import NitroliteCoordinator
+from local_clearnode import LocalClearNode
+
+from .conftest import COUNTERPARTY, COUNTERPARTY_KEY, SECRETS, WALLET
+from .helpers import find_device, wait_for
+
+DEFINITION = AppDefinition(
+    application="home-assistant",
+    protocol="NitroRPC/0.4",
+    participants=(WALLET, COUNTERPARTY),
+    weights=(50, 50),
+    quorum=50,
+    challenge=86400,
+    nonce=1,
+)
+EVENTS = ("created", "updated", "payment", "closed")
+
+
+def funding(wallet_amount: str, asset: str = "usdc") -> list[Allocation]:
+    """Allocations where only our wallet brings funds."""
+    return [
+        Allocation(WALLET, asset, Decimal(wallet_amount)),
+        Allocation(COUNTERPARTY, asset, Decimal(0)),
+    ]
+
+
+def coordinator_of(entry: MockConfigEntry) -> NitroliteCoordinator:
+    """Return the entry's coordinator."""
+    return entry.runtime_data.coordinator
+
+
+async def open_session(entry: MockConfigEntry, nonce: int = 1) -> AppSession:
+    """Open a 50/50 session funded with 4 usdc by our wallet."""
+    return await coordinator_of(entry).async_create_app_session(
+        replace(DEFINITION, nonce=nonce), funding("4"), None
+    )
+
+
+def session_entity(session: AppSession, suffix: str) -> str:
+    """Entity id of an app session's sensor."""
+    short = f"{session.app_session_id[2:6]}_{session.app_session_id[-4:]}"
+    return f"sensor.home_assistant_session_0x{short}_{suffix}"
+
+
+async def test_create_pay_and_close_update_devices_entities_and_events(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """A session's whole life is mirrored in entities and events."""
+    captured = {
+        kind: async_capture_events(hass, f"{DOMAIN}_app_session_{kind}")
+        for kind in EVENTS
+    }
+    coordinator = coordinator_of(loaded_entry)
+
+    session = await open_session(loaded_entry)
+    await hass.async_block_till_done()
+    assert hass.states.get(session_entity(session, "status")).state == "open"
+    assert hass.states.get(session_entity(session, "my_allocation")).state == "4"
+    assert hass.states.get("sensor.wallet_0x2c75_5c23_open_app_sessions").state == "1"
+    assert captured["created"][0].data["app_session_id"] == session.app_session_id
+
+    paid = await coordinator.async_pay_in_session(
+        session.app_session_id, Decimal("1.5"), None, None, None
+    )
+    await hass.async_block_till_done()
+    assert paid.version == 2
+    assert hass.states.get(session_entity(session, "my_allocation")).state == "2.5"
+    payment = captured["payment"][0].data
+    assert payment["payer"] == WALLET
+    assert payment["payee"] == COUNTERPARTY
+    assert payment["amount"] == "1.5"
+    assert payment["config_entry_id"] == loaded_entry.entry_id
+    assert captured["updated"] == []  # our own push is not reported twice
+
+    closed = await coordinator.async_close_app_session(
+        session.app_session_id, None, None
+    )
+    await hass.async_block_till_done()
+    assert closed.status == "closed"
+    assert hass.states.get(session_entity(session, "status")).state == "closed"
+    assert clearnode.balance(COUNTERPARTY, "usdc") == Decimal("21.5")
+    assert captured["closed"][0].data["version"] == 3
+    for events in captured.values():
+        for event in events:
+            assert not any(secret in str(event.data) for secret in SECRETS)
+
+
+async def test_closed_sessions_disappear_after_the_retention_time(
+    hass: HomeAssistant,
+    clearnode: LocalClearNode,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A closed session's device is removed once the retention time has passed."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_CLOSED_SESSION_RETENTION: 1}
+    )
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    session = await open_session(config_entry)
+    await coordinator_of(config_entry).async_close_app_session(
+        session.app_session_id, None, None
+    )
+    await hass.async_block_till_done()
+    key = coordinator_of(config_entry).session_device_key(session.app_session_id)
+    assert find_device(hass, config_entry.entry_id, key) is not None
+
+    freezer.tick(timedelta(minutes=30))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert find_device(hass, config_entry.entry_id, key) is not None
+
+    freezer.tick(timedelta(minutes=35))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert find_device(hass, config_entry.entry_id, key) is None
+    assert hass.states.get(session_entity(session, "status")) is None
+
+
+async def test_a_payment_pushed_by_the_counterparty_fires_a_payment_event(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """An asu push in which the counterparty takes 1 usdc is reported as a payment."""
+    session = await open_session(loaded_entry)
+    payments = async_capture_events(hass, f"{DOMAIN}_app_session_payment")
+    counterparty = ClearNodeClient(
+        async_get_clientsession(hass),
+        loaded_entry.data["endpoint"],
+        COUNTERPARTY_KEY,
+        allowances={"usdc": Decimal(1)},
+    )
+    await counterparty.connect()
+    try:
+        [theirs] = [
+            s async for s in counterparty.iter_app_sessions(participant=COUNTERPARTY)
+        ]
+        await counterparty.submit_app_state(
+            theirs,
+            [
+                Allocation(WALLET, "usdc", Decimal(3)),
+                Allocation(COUNTERPARTY, "usdc", Decimal(1)),
+            ],
+        )
+        await wait_for(hass, lambda: bool(payments))
+    finally:
+        await counterparty.close()
+
+    assert payments[0].data["payer"] == WALLET
+    assert payments[0].data["payee"] == COUNTERPARTY
+    assert payments[0].data["amount"] == "1"
+    assert hass.states.get(session_entity(session, "my_allocation")).state == "3"
+    event_state = hass.states.get("event.wallet_0x2c75_5c23_app_session")
+    assert event_state.attributes["event_type"] == "payment"
+    assert event_state.attributes["payee"] == COUNTERPARTY
+
+
+async def test_sessions_are_discovered_at_start_up(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """After a reload, open sessions come back with our share read from the ledger."""
+    session = await open_session(loaded_entry)
+    await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    discovered = coordinator_of(loaded_entry).data.app_sessions[session.app_session_id]
+    assert discovered.allocations is None
+    assert hass.states.get(session_entity(session, "my_allocation")).state == "4"
+    with pytest.raises(ServiceValidationError) as err:
+        await coordinator_of(loaded_entry).async_pay_in_session(
+            session.app_session_id, Decimal(1), None, None, None
+        )
+    assert err.value.translation_key == "allocations_unknown"
+
+
+async def test_user_may_delete_a_session_device_but_not_the_wallet(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """async_remove_config_entry_device allows app sessions only."""
+    session = await open_session(loaded_entry)
+    await hass.async_block_till_done()
+    coordinator = coordinator_of(loaded_entry)
+    wallet = find_device(hass, loaded_entry.entry_id, coordinator.device_key)
+    session_device = find_device(
+        hass,
+        loaded_entry.entry_id,
+        coordinator.session_device_key(session.app_session_id),
+    )
+    assert session_device.via_device_id == wallet.id
+
+    assert not await async_remove_config_entry_device(hass, loaded_entry, wallet)
+    assert await async_remove_config_entry_device(hass, loaded_entry, session_device)
+    assert session.app_session_id not in coordinator.data.app_sessions
+
+
+async def test_session_entities_go_unavailable_with_the_connection(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """Session sensors follow the connection like every other entity."""
+    session = await open_session(loaded_entry)
+    await hass.async_block_till_done()
+    await clearnode.stop()
+    status = session_entity(session, "status")
+    await wait_for(hass, lambda: hass.states.get(status).state == STATE_UNAVAILABLE)
+    await clearnode.start()
+    await wait_for(hass, lambda: hass.states.get(status).state == "open")
