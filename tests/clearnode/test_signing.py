@@ -188,6 +188,21 @@ def test_eip712_auth_digest_formats_decimal_allowances_plainly() -> None:
     assert as_decimal == as_text
 
 
+@BACKENDS
+@settings(max_examples=25, deadline=None)
+@given(secret=private_keys, digests_=st.lists(digests, min_size=2, max_size=3))
+def test_verifier_with_known_key_agrees_with_recovery(backend, secret, digests_):
+    """After the first signature, direct verification accepts and refuses alike."""
+    signer = Signer(secret, backend)
+    verifier = SignatureVerifier(signer.address, backend)
+    other = Signer.generate(backend)
+    for digest in digests_:
+        text = digest.hex()
+        assert verifier.verify(text, [signer.sign_message(text)])
+        assert not verifier.verify(text, [other.sign_message(text)])
+        assert not verifier.verify(text + "x", [signer.sign_message(text)])
+
+
 def test_signature_verifier_accepts_broker_and_refuses_others() -> None:
     """Signature verifier accepts broker and refuses others."""
     case = vectors()["synthetic_server_response"]

@@ -49,6 +49,10 @@ class SigningBackend(Protocol):
         """Recover the public key of signature ``(r, s, recid)`` over ``z``."""
         ...
 
+    def verify(self, z: int, r: int, s: int, public_key: PublicKey) -> bool:
+        """Check signature ``(r, s)`` over ``z`` against a known public key."""
+        ...
+
 
 def _lift_x(x: int, parity: int) -> PublicKey:
     alpha = (pow(x, 3, CURVE_P) + 7) % CURVE_P
@@ -97,6 +101,19 @@ class FastecdsaBackend:
             raise ClearNodeProtocolError(msg)
         return (point.x, point.y)
 
+    def verify(self, z: int, r: int, s: int, public_key: PublicKey) -> bool:
+        """Check ``(r, s)`` in fastecdsa's native code (no square root, no recovery)."""
+        x, y = public_key
+        return bool(
+            self._curve.verify(
+                r.to_bytes(32, "little"),
+                s.to_bytes(32, "little"),
+                (z % CURVE_N).to_bytes(32, "little"),
+                x.to_bytes(32, "little"),
+                y.to_bytes(32, "little"),
+            )
+        )
+
 
 class NativeBackend:
     """eth-keys' pure Python backend: slow (several ms); callers run it off-loop."""
@@ -127,6 +144,14 @@ class NativeBackend:
             msg = "invalid signature"
             raise ClearNodeProtocolError(msg) from None
         return (int.from_bytes(raw[:32]), int.from_bytes(raw[32:]))
+
+    def verify(self, z: int, r: int, s: int, public_key: PublicKey) -> bool:
+        """Check ``(r, s)`` with eth-keys."""
+        from eth_keys.backends.native.ecdsa import ecdsa_raw_verify  # noqa: PLC0415
+
+        x, y = public_key
+        encoded = x.to_bytes(32) + y.to_bytes(32)
+        return ecdsa_raw_verify(z.to_bytes(32), (r, s), encoded)
 
 
 def _default_backend() -> SigningBackend:
@@ -263,14 +288,20 @@ def recover_address(
 
 
 class SignatureVerifier:
-    """Checks that raw signed text carries a signature of one expected address."""
+    """Checks that raw signed text carries a signature of one expected address.
 
-    __slots__ = ("_address", "_backend")
+    The first valid signature reveals the signer's public key (it recovers to the
+    expected address); later signatures are checked against that key directly,
+    which skips the square root and the recovery.
+    """
+
+    __slots__ = ("_address", "_backend", "_public_key")
 
     def __init__(self, address: str, backend: SigningBackend | None = None) -> None:
         """Expect signatures by ``address`` (any case)."""
         self._address = to_checksum_address(address)
         self._backend = backend or BACKEND
+        self._public_key: PublicKey | None = None
 
     @property
     def address(self) -> str:
@@ -287,11 +318,22 @@ class SignatureVerifier:
         digest = keccak256(signed_text.encode())
         for signature in signatures:
             try:
-                if recover_address(digest, signature, self._backend) == self._address:
+                if self._verify_one(digest, signature):
                     return True
             except ClearNodeProtocolError:
                 continue
         return False
+
+    def _verify_one(self, digest: bytes, signature: str) -> bool:
+        recid, r, s = _split_signature(signature)
+        z = int.from_bytes(digest)
+        if self._public_key is not None:
+            return self._backend.verify(z, r, s, self._public_key)
+        public_key = self._backend.recover(z, recid, r, s)
+        if public_key_to_address(public_key) != self._address:
+            return False
+        self._public_key = public_key
+        return True
 
 
 # EIP-712 for the login policy (§5.2). The types are fixed, so the encoding is direct.
