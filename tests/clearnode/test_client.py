@@ -30,6 +30,7 @@ from custom_components.nitrolite.clearnode import (
     client as client_module,
     encode_response,
     frame_response,
+    signing,
 )
 from local_clearnode import (
     DEMO_BROKER_KEY,
@@ -384,3 +385,13 @@ async def test_secrets_never_reach_logs_or_repr(make_client, node, caplog) -> No
     assert not [s for s in secrets for t in texts if s.lower() in t.lower()]
     await client.close()
     await runner
+
+
+async def test_fallback_backend_works_off_loop(make_client, monkeypatch) -> None:
+    """Without fastecdsa, signing and verification run in the executor and work."""
+    monkeypatch.setattr(signing, "BACKEND", signing.NativeBackend())
+    client, events = await connected(make_client)
+    assert not client._signing_key.fast
+    session = await open_session(client)
+    await client.submit_app_state(session, split("3", "7"))
+    assert (await events.wait_for(AppSessionUpdated)).session.version == 2

@@ -23,7 +23,7 @@ from .codec import (
     format_amount,
     frame_request,
 )
-from .connection import Connection, RequestIds
+from .connection import Connection, RequestIds, verify_frame
 from .errors import (
     ClearNodeAuthenticationError,
     ClearNodeConnectionError,
@@ -62,6 +62,9 @@ _LOGGER = logging.getLogger(__package__)
 _ROTATE_AT = 0.8  # share of the session key's lifetime after which it is replaced
 _WS_CLOSE_TIMEOUT = 2.0
 _SESSION_KEY_REFUSALS = ("session key", "signer is already in use")
+_LOGIN_LOST = frozenset(
+    {"authentication required", "session expired, please re-authenticate"}
+)
 
 type Subscriber = Callable[[ClearNodeEvent], None]
 
@@ -163,6 +166,7 @@ class ClearNodeClient:
         self._jwt: str | None = None
         self._state = ConnectionState.DISCONNECTED
         self._closing = asyncio.Event()
+        self._auth_lock = asyncio.Lock()
         self._authenticated = False
         self._counters = dict.fromkeys(
             ("connects", "reconnects", "requests", "rejected_frames", "server_errors"),
@@ -249,7 +253,7 @@ class ClearNodeClient:
             if self._closing.is_set():
                 return
             attempt += 1
-            if await self._reconnect():
+            if await self._attempt_reconnect():
                 attempt = 0
 
     async def close(self) -> None:
@@ -257,6 +261,15 @@ class ClearNodeClient:
         self._closing.set()
         await self._drop()
         self._set_state(ConnectionState.DISCONNECTED)
+
+    async def _attempt_reconnect(self) -> bool:
+        try:
+            return await self._reconnect()
+        except Exception:
+            # run() must survive anything; a bug here must not end reconnection.
+            _LOGGER.exception("Unexpected error while reconnecting to the ClearNode")
+            await self._drop()
+            return False
 
     async def _reconnect(self) -> bool:
         try:
@@ -303,7 +316,7 @@ class ClearNodeClient:
         frame = await self._request("get_config", {}, signed=False, verify=False)
         config = self._expect(frame, "get_config", BrokerConfig.from_wire)
         verifier = SignatureVerifier(config.broker_address)
-        if not verifier.verify(frame.signed_text, frame.signatures) or (
+        if not await verify_frame(verifier, frame) or (
             self._broker is not None and self._broker.address != verifier.address
         ):
             self._on_rejected("get_config not signed by the expected broker")
@@ -360,11 +373,16 @@ class ClearNodeClient:
 
     async def _rotate_session_key(self) -> None:
         _LOGGER.debug("Replacing the ClearNode session key before it expires")
-        await self._login_with_challenge(await self._new_session_key())
+        async with self._auth_lock:
+            await self._login_with_challenge(await self._new_session_key())
 
     # Login --------------------------------------------------------------------
 
     async def _login(self) -> None:
+        async with self._auth_lock:
+            await self._login_unlocked()
+
+    async def _login_unlocked(self) -> None:
         self._authenticated = False
         key = self._session_key
         if self._jwt and key and not key.due_for_rotation():
@@ -509,15 +527,20 @@ class ClearNodeClient:
         *,
         signed: bool,
         verify: bool = True,
+        relogin: bool = True,
     ) -> InboundFrame:
         async def build(request_id: int) -> str:
             req_text = encode_request(request_id, method, params, _now_ms())
             return frame_request(req_text, await self._signatures(req_text, signed))
 
         frame = await self._send(method, build, verify=verify)
-        if frame.kind is FrameKind.ERROR:
-            raise rejected_error(method, frame.error_reason)
-        return frame
+        if frame.kind is not FrameKind.ERROR:
+            return frame
+        if relogin and frame.error_reason in _LOGIN_LOST:
+            # The server forgot our login (24 h idle): log in again, retry once.
+            await self._login()
+            return await self._request(method, params, signed=signed, relogin=False)
+        raise rejected_error(method, frame.error_reason)
 
     async def _signatures(self, req_text: str, signed: bool) -> list[str]:  # noqa: FBT001
         key = self._signing_key

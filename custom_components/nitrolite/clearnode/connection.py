@@ -29,6 +29,16 @@ _LOGGER = logging.getLogger(__package__)
 MAX_REQUEST_ID = 2**53 - 1
 
 
+async def verify_frame(verifier: SignatureVerifier, frame: InboundFrame) -> bool:
+    """Check the broker's signature, off the event loop when signing is slow."""
+    if verifier.fast:
+        return verifier.verify(frame.signed_text, frame.signatures)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(
+        None, verifier.verify, frame.signed_text, frame.signatures
+    )
+
+
 class ConnectionObserver(Protocol):
     """What the connection reports to its owner."""
 
@@ -235,15 +245,9 @@ class Connection:
         )
 
     async def _verified(self, frame: InboundFrame) -> bool:
-        verifier = self._verifier
-        if verifier is None:
+        if self._verifier is None:
             return False
-        if verifier.fast:
-            return verifier.verify(frame.signed_text, frame.signatures)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            None, verifier.verify, frame.signed_text, frame.signatures
-        )
+        return await verify_frame(self._verifier, frame)
 
     async def _dispatch(self, frame: InboundFrame) -> None:
         if not self._may_skip_verification(frame) and not await self._verified(frame):
