@@ -1,6 +1,7 @@
 """Actions of the Nitrolite integration: app sessions, payments and transfers."""
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 import re
 import time
@@ -19,7 +20,7 @@ from homeassistant.util.json import JsonObjectType
 
 if TYPE_CHECKING:
     # Home Assistant >= 2026.9 validates with probatio and aliases voluptuous to it.
-    import probatio as vol
+    import probatio as vol  # type: ignore[import-not-found,unused-ignore]
 else:
     import voluptuous as vol
 
@@ -381,12 +382,27 @@ async def _async_get_balances(call: ServiceCall) -> ServiceResponse:
     }
 
 
+def _with_known_allocations(
+    coordinator: NitroliteCoordinator, session: AppSession
+) -> AppSession:
+    """Fill in allocations the server's listing leaves out but we hold for its version."""
+    known = coordinator.data.app_sessions.get(session.app_session_id)
+    if session.allocations is None and known and known.version == session.version:
+        return replace(session, allocations=known.allocations)
+    return session
+
+
 async def _async_get_app_sessions(call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(call)
     sessions = await coordinator.async_get_app_sessions(
         call.data.get(ATTR_STATUS), _optional_address(call.data, ATTR_PARTICIPANT)
     )
-    return {"app_sessions": [_session_response(session) for session in sessions]}
+    return {
+        "app_sessions": [
+            _session_response(_with_known_allocations(coordinator, session))
+            for session in sessions
+        ]
+    }
 
 
 type _Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]

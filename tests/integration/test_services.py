@@ -87,6 +87,23 @@ async def test_get_app_sessions_filters_by_status(hass: HomeAssistant) -> None:
     assert all(s["participants"] == [WALLET, COUNTERPARTY] for s in listed)
 
 
+async def test_get_app_sessions_includes_the_allocations_we_know(
+    hass: HomeAssistant,
+) -> None:
+    """The server lists no allocations; those of our own latest state are filled in."""
+    session_id = await open_session(hass, "3")
+    await call(hass, "pay_in_session", app_session_id=session_id, amount="1")
+
+    [listed] = (await call(hass, "get_app_sessions"))["app_sessions"]
+
+    assert listed["app_session_id"] == session_id
+    assert listed["version"] == 2
+    assert listed["allocations"] == [
+        {"participant": WALLET, "asset": "usdc", "amount": "2"},
+        {"participant": COUNTERPARTY, "asset": "usdc", "amount": "1"},
+    ]
+
+
 # Creating ---------------------------------------------------------------------
 
 
