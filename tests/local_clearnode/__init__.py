@@ -1,0 +1,1 @@
+"""Tests of the local ClearNode over real loopback sockets."""

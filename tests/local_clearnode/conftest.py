@@ -8,11 +8,7 @@ import pytest
 import pytest_socket
 
 from custom_components.nitrolite.clearnode import signing
-from local_clearnode import (
-    DEMO_COUNTERPARTY_KEY,
-    DEMO_WALLET_KEY,
-    LocalClearNode,
-)
+from local_clearnode import DEMO_COUNTERPARTY_KEY, DEMO_WALLET_KEY, LocalClearNode
 
 from .peer import Peer
 
@@ -21,23 +17,26 @@ type Connect = Callable[[], Awaitable[Peer]]
 
 @pytest.fixture(autouse=True)
 def allow_loopback() -> None:
-    """These tests open real sockets, to 127.0.0.1 only."""
+    """Let these tests open real sockets, to 127.0.0.1 only."""
     pytest_socket.enable_socket()
     pytest_socket.socket_allow_hosts(["127.0.0.1"])
 
 
 @pytest.fixture
 def wallet() -> signing.Signer:
+    """Return the demo wallet (a public test key)."""
     return signing.Signer.from_key(DEMO_WALLET_KEY)
 
 
 @pytest.fixture
 def counterparty() -> signing.Signer:
+    """Return the demo counterparty (a public test key)."""
     return signing.Signer.from_key(DEMO_COUNTERPARTY_KEY)
 
 
 @pytest.fixture
 def session_key() -> signing.Signer:
+    """Return a fresh session key."""
     return signing.Signer.generate()
 
 
@@ -45,7 +44,7 @@ def session_key() -> signing.Signer:
 async def node(
     wallet: signing.Signer, counterparty: signing.Signer
 ) -> AsyncIterator[LocalClearNode]:
-    """The wallet holds 100 usdc and 10 ytest.usd; the counterparty 20 usdc."""
+    """Run a node where the wallet holds 100 usdc and 10 ytest.usd, the counterparty 20 usdc."""
     funding = {
         wallet.address: {"usdc": Decimal(100), "ytest.usd": Decimal(10)},
         counterparty.address: {"usdc": Decimal(20)},
@@ -75,6 +74,7 @@ async def connect(node: LocalClearNode) -> AsyncIterator[Connect]:
 
 @pytest.fixture
 async def peer(connect: Connect) -> Peer:
+    """Return one connected, not logged-in peer."""
     return await connect()
 
 
@@ -82,7 +82,7 @@ async def peer(connect: Connect) -> Peer:
 async def logged_in(
     peer: Peer, wallet: signing.Signer, session_key: signing.Signer
 ) -> Peer:
-    """A peer logged in as the wallet with a session key for "home-assistant" (50 usdc)."""
+    """Return a peer logged in as the wallet, session key for "home-assistant" (50 usdc)."""
     answer = await peer.login(wallet, session_key)
     assert answer.method == "auth_verify", answer
     channels, balances = await peer.next_push(), await peer.next_push()

@@ -16,6 +16,7 @@ RECEIVE_TIMEOUT = 10.0
 
 
 def now_ms() -> int:
+    """Return the current time in milliseconds."""
     return int(time.time() * 1000)
 
 
@@ -31,6 +32,7 @@ class Frame:
 
     @property
     def error(self) -> str | None:
+        """Return the server error text, or None for a non-error frame."""
         return self.result["error"] if self.method == "error" else None
 
 
@@ -40,12 +42,14 @@ class Peer:
     def __init__(
         self, ws: aiohttp.ClientWebSocketResponse, broker_address: str
     ) -> None:
+        """Wrap an open socket; answers must be signed by broker_address."""
         self.ws = ws
         self.verifier = signing.SignatureVerifier(broker_address)
         self.pushes: list[Frame] = []
         self._next_id = 1
 
     async def receive(self) -> Frame:
+        """Read one frame and check the broker signature over its raw res bytes."""
         text = await self.ws.receive_str(timeout=RECEIVE_TIMEOUT)
         raw = codec.extract_raw(text, "res")
         request_id, method, result, timestamp = json.loads(raw)
@@ -53,6 +57,7 @@ class Peer:
         return Frame(request_id, method, result, timestamp, signed)
 
     async def send_text(self, text: str) -> None:
+        """Send a text frame as is."""
         await self.ws.send_str(text)
 
     def frame(
@@ -76,7 +81,7 @@ class Peer:
         )
 
     async def next_answer(self) -> Frame:
-        """The next frame that is not a push (id 0); pushes are kept in self.pushes."""
+        """Return the next frame that is not a push (id 0); keep pushes in self.pushes."""
         while True:
             frame = await self.receive()
             if frame.request_id != 0:
@@ -84,7 +89,7 @@ class Peer:
             self.pushes.append(frame)
 
     async def next_push(self) -> Frame:
-        """The next push, from those already collected or from the socket."""
+        """Return the next push, from those already collected or from the socket."""
         if self.pushes:
             return self.pushes.pop(0)
         frame = await self.receive()
@@ -98,6 +103,7 @@ class Peer:
         signers: Sequence[signing.Signer] = (),
         **options: Any,
     ) -> Frame:
+        """Send a request and return its answer."""
         request_id, text = self.frame(method, params, signers, **options)
         await self.send_text(text)
         answer = await self.next_answer()
@@ -114,6 +120,7 @@ class Peer:
         expires_at: int | None = None,
         scope: str = "app.create",
     ) -> tuple[Frame, dict[str, Any]]:
+        """Ask for a challenge; return the answer and the policy sent."""
         policy = {
             "address": wallet,
             "session_key": session_key,
@@ -127,6 +134,7 @@ class Peer:
         return await self.request("auth_request", policy), policy
 
     async def auth_verify(self, challenge: str, signature: str) -> Frame:
+        """Answer a challenge with a given signature."""
         return await self.request(
             "auth_verify", {"challenge": challenge}, extra_signatures=[signature]
         )
@@ -148,6 +156,7 @@ class Peer:
 
 
 def policy_digest(challenge: str, policy: dict[str, Any]) -> bytes:
+    """Return the EIP-712 digest of a login policy."""
     return signing.eip712_auth_digest(
         policy["application"],
         challenge,
