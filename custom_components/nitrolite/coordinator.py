@@ -136,12 +136,6 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="authentication_failed"
             ) from err
-        except ClearNodeClockSkewError as err:
-            await self.client.close()
-            repairs.async_create_clock_skew_issue(self.hass, self.config_entry)
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN, translation_key="clock_skew"
-            ) from err
         except ClearNodeError as err:
             await self.client.close()
             raise ConfigEntryNotReady(
@@ -166,6 +160,11 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             for session in sessions:
                 data.app_sessions[session.app_session_id] = session
             await self._async_fill_own_allocations(data, sessions)
+        except ClearNodeClockSkewError as err:
+            repairs.async_create_clock_skew_issue(self.hass, self.config_entry)
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="clock_skew"
+            ) from err
         except ClearNodeError as err:
             raise UpdateFailed(
                 translation_domain=DOMAIN,

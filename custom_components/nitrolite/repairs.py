@@ -82,10 +82,11 @@ class ReloadEntryRepairFlow(RepairsFlow):
         self._title = title
 
     async def async_step_init(
-        self, user_input: dict[str, str] | None = None
+        self,
+        user_input: dict[str, str] | None = None,  # noqa: ARG002 - the issue's id only
     ) -> RepairsFlowResult:
         """Start with the confirmation."""
-        return await self.async_step_confirm(user_input)
+        return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None

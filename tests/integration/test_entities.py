@@ -1,0 +1,52 @@
+"""Entity snapshots of every platform, with one open app session."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.nitrolite.clearnode import Allocation
+
+from .conftest import COUNTERPARTY, WALLET
+from .test_app_sessions import DEFINITION
+
+
+@pytest.mark.parametrize(
+    "platform", [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+)
+async def test_entities(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+    freezer: FrozenDateTimeFactory,
+    platform: Platform,
+) -> None:
+    """Every entity of the platform, as registered and as its state reads."""
+    freezer.move_to("2026-11-27T12:00:00+00:00")
+    with patch("custom_components.nitrolite.PLATFORMS", [platform]):
+        config_entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+        await config_entry.runtime_data.coordinator.async_create_app_session(
+            replace(DEFINITION, nonce=42),
+            [
+                Allocation(WALLET, "usdc", Decimal(4)),
+                Allocation(COUNTERPARTY, "usdc", Decimal(0)),
+            ],
+            "hello",
+        )
+        await hass.async_block_till_done()
+
+    await snapshot_platform(hass, er.async_get(hass), snapshot, config_entry.entry_id)

@@ -1,0 +1,142 @@
+"""Repair issues for what the user can fix, and their fix flows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.nitrolite.clearnode import (
+    ClearNodeAuthenticationError,
+    ClearNodeSessionKeyError,
+    ConnectionState,
+    ConnectionStateChanged,
+    client as clearnode_client,
+)
+from custom_components.nitrolite.const import DOMAIN
+from local_clearnode import LocalClearNode
+
+from .conftest import setup_entry
+from .helpers import wait_for
+from .test_app_sessions import DEFINITION, coordinator_of, funding
+
+OLD_CLOCK = "custom_components.nitrolite.clearnode.client._now_ms"
+TEN_MINUTES_AGO_MS = 600_000
+
+
+def issue(
+    hass: HomeAssistant, kind: str, entry: MockConfigEntry
+) -> ir.IssueEntry | None:
+    """Return the entry's repair issue of that kind, if raised."""
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"{kind}_{entry.entry_id}")
+
+
+def slow_clock():
+    """Make the client's timestamps ten minutes late (the server allows 60 s)."""
+    real = clearnode_client._now_ms
+    return patch(OLD_CLOCK, side_effect=lambda: real() - TEN_MINUTES_AGO_MS)
+
+
+async def test_a_used_up_spending_cap_raises_a_fixable_issue(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Spending beyond the cap is refused; the fix reloads with a fresh session key."""
+    with pytest.raises(HomeAssistantError) as err:
+        await coordinator_of(loaded_entry).async_create_app_session(
+            DEFINITION, funding("15"), None
+        )
+    assert err.value.translation_key == "allowance_exceeded"
+    found = issue(hass, "allowance_exhausted", loaded_entry)
+    assert found is not None
+    assert found.is_fixable
+
+    assert await async_setup_component(hass, "repairs", {})
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": found.issue_id}
+    )
+    flow = await response.json()
+    assert flow["step_id"] == "confirm"
+    assert flow["description_placeholders"] == {"title": loaded_entry.title}
+    response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    assert (await response.json())["type"] == "create_entry"
+    await hass.async_block_till_done()
+
+    assert loaded_entry.state is ConfigEntryState.LOADED
+    assert issue(hass, "allowance_exhausted", loaded_entry) is None
+
+
+async def test_clock_skew_raises_an_issue_cleared_by_the_next_login(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """The ClearNode refuses late timestamps; a later good login clears the issue."""
+    coordinator = coordinator_of(loaded_entry)
+    with slow_clock(), pytest.raises(HomeAssistantError) as err:
+        await coordinator.async_get_balances()
+    assert err.value.translation_key == "clock_skew"
+    assert issue(hass, "clock_skew", loaded_entry) is not None
+
+    await clearnode.restart()
+    await wait_for(hass, lambda: issue(hass, "clock_skew", loaded_entry) is None)
+
+
+async def test_clock_skew_at_start_up_retries_setup_with_an_issue(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """Setup is retried while the clock is off, and the user is told why."""
+    with slow_clock():
+        await setup_entry(hass, config_entry)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert issue(hass, "clock_skew", config_entry) is not None
+
+
+async def test_a_refused_session_key_raises_a_fixable_issue(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """The client reports a session key it could not renew (delivered as its event)."""
+    client = loaded_entry.runtime_data.client
+    client._emit(
+        ConnectionStateChanged(
+            ConnectionState.DISCONNECTED, ClearNodeSessionKeyError("expired")
+        )
+    )
+    await hass.async_block_till_done()
+    assert issue(hass, "session_key_not_renewable", loaded_entry).is_fixable
+
+
+async def test_a_login_refused_at_runtime_starts_reauthentication(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """The client reports the refused login (delivered as its event)."""
+    client = loaded_entry.runtime_data.client
+    client._emit(
+        ConnectionStateChanged(
+            ConnectionState.DISCONNECTED, ClearNodeAuthenticationError("refused")
+        )
+    )
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_balance_cap_issue_needs_no_second_funding(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """Within the cap, spending works and raises no issue."""
+    await coordinator_of(loaded_entry).async_create_app_session(
+        DEFINITION, funding("10"), None
+    )
+    assert clearnode.balance(
+        loaded_entry.runtime_data.client.wallet_address, "usdc"
+    ) == Decimal(90)
+    assert issue(hass, "allowance_exhausted", loaded_entry) is None
