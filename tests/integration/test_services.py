@@ -260,6 +260,28 @@ async def test_submit_deposit_adds_our_funds_to_the_session(
     assert usdc(clearnode, WALLET) == Decimal(95)
 
 
+async def test_submit_withdraw_returns_funds_to_our_balance(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """A withdraw intent gives the decrease back to the participant's balance."""
+    session_id = await open_session(hass, "4")
+
+    response = await call(
+        hass,
+        "submit_app_state",
+        app_session_id=session_id,
+        intent="withdraw",
+        allocations=[
+            {"participant": WALLET, "asset": "usdc", "amount": "1"},
+            {"participant": COUNTERPARTY, "asset": "usdc", "amount": "0"},
+        ],
+    )
+
+    assert response["version"] == 2
+    assert usdc(clearnode, WALLET) == Decimal(99)
+    assert clearnode.app_sessions[session_id].status == "open"
+
+
 async def test_pay_in_session_meters_payments_to_the_other_participant(
     hass: HomeAssistant, clearnode: LocalClearNode
 ) -> None:
@@ -622,6 +644,8 @@ async def test_bad_input_is_refused_naming_the_field(
 
     assert err.value.translation_domain == DOMAIN
     assert err.value.translation_key == translation_key
+    assert "{" not in str(err.value)
+    assert translation_key not in str(err.value)
     if field is not None:
         assert err.value.translation_placeholders["field"] == field
     assert not clearnode.app_sessions
