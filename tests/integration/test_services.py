@@ -700,6 +700,29 @@ async def test_two_accounts_need_the_config_entry_id(
     assert theirs == {"balances": {"usdc": "20"}}
 
 
+async def test_sessions_opened_by_the_other_wallet_list_without_allocations(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    counterparty_entry: MockConfigEntry,
+) -> None:
+    """Allocations we never saw are reported as unknown (null), not guessed."""
+    theirs = await call(
+        hass,
+        "create_app_session",
+        config_entry_id=counterparty_entry.entry_id,
+        counterparty=WALLET,
+        asset="usdc",
+        amount="2",
+    )
+
+    [listed] = (
+        await call(hass, "get_app_sessions", config_entry_id=loaded_entry.entry_id)
+    )["app_sessions"]
+    assert listed["app_session_id"] == theirs["app_session_id"]
+    assert listed["participants"] == [COUNTERPARTY, WALLET]
+    assert listed["allocations"] is None
+
+
 async def test_an_unknown_config_entry_id_is_refused(hass: HomeAssistant) -> None:
     """An unknown config_entry_id is refused by Home Assistant's lookup."""
     with pytest.raises(ServiceValidationError) as err:
