@@ -43,7 +43,7 @@ class Ledger:
 
     def balances(self, account: str, wallet: str) -> dict[str, Decimal]:
         """Every asset ever recorded for (account, wallet), zero ones included."""
-        return dict(self._balances[account_id(account), account_id(wallet)])
+        return dict(self._balances.get((account_id(account), account_id(wallet)), {}))
 
     def holdings(self, account: str) -> dict[str, Decimal]:
         """Per-asset total of an account over all wallets (an app session's funds)."""

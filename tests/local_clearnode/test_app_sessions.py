@@ -580,3 +580,23 @@ async def test_listing_filters_pages_and_sorts_by_update(
         wallet.address,
         counterparty.address,
     ]
+
+
+async def test_a_clearnode_root_key_has_no_application_or_allowance_limit(
+    peer: Peer,
+    node: LocalClearNode,
+    wallet: signing.Signer,
+    counterparty: signing.Signer,
+) -> None:
+    """A "clearnode" key is root: any application, no allowance needed."""
+    root = signing.Signer.generate()
+    await peer.login(wallet, root, application="clearnode", allowances=[])
+    spec = definition(wallet, counterparty, application="any-app")
+    answer = await peer.request(
+        "create_app_session",
+        {"definition": spec, "allocations": split(wallet, counterparty, "80", "0")},
+        [root],
+    )
+
+    assert answer.method == "create_app_session", answer
+    assert node.balance(wallet.address, "usdc") == 20

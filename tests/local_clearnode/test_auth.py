@@ -2,8 +2,10 @@
 
 import time
 
+import pytest
+
 from custom_components.nitrolite.clearnode import codec, signing
-from local_clearnode import LocalClearNode
+from local_clearnode import LocalClearNode, auth
 
 from .conftest import Connect
 from .peer import Peer, now_ms, policy_digest
@@ -253,3 +255,18 @@ def _transfer_to_self_free() -> dict[str, object]:
         "destination": "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
         "allocations": [{"asset": "usdc", "amount": "1"}],
     }
+
+
+async def test_pending_challenges_are_bounded(
+    peer: Peer,
+    wallet: signing.Signer,
+    session_key: signing.Signer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pending challenges are bounded server-wide."""
+    monkeypatch.setattr(auth, "MAX_PENDING_CHALLENGES", 2)
+    for _ in range(2):
+        await peer.auth_request(wallet.address, session_key.address)
+    refused, _ = await peer.auth_request(wallet.address, session_key.address)
+
+    assert refused.error == "too many pending challenges"
