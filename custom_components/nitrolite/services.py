@@ -103,7 +103,7 @@ CREATE_APP_SESSION_SCHEMA = vol.Schema(
         vol.Optional(ATTR_ALLOCATIONS): ALLOCATIONS,
         vol.Optional(ATTR_CHALLENGE, default=DEFAULT_CHALLENGE): cv.positive_int,
         vol.Optional(ATTR_NONCE): vol.All(vol.Coerce(int), vol.Range(min=1)),
-        vol.Optional(ATTR_PROTOCOL, default=DEFAULT_PROTOCOL): vol.In(PROTOCOLS),
+        vol.Optional(ATTR_PROTOCOL, default=DEFAULT_PROTOCOL): cv.string,
         vol.Optional(ATTR_APPLICATION): cv.string,
         vol.Optional(ATTR_SESSION_DATA): cv.string,
     }
@@ -112,7 +112,7 @@ SUBMIT_APP_STATE_SCHEMA = vol.Schema(
     {
         **SESSION_SCHEMA,
         vol.Required(ATTR_ALLOCATIONS): ALLOCATIONS,
-        vol.Optional(ATTR_INTENT, default="operate"): vol.In(INTENTS),
+        vol.Optional(ATTR_INTENT, default="operate"): cv.string,
         vol.Optional(ATTR_SESSION_DATA): cv.string,
     }
 )
@@ -144,7 +144,7 @@ GET_BALANCES_SCHEMA = vol.Schema(ENTRY_SCHEMA)
 GET_APP_SESSIONS_SCHEMA = vol.Schema(
     {
         **ENTRY_SCHEMA,
-        vol.Optional(ATTR_STATUS): vol.In(SESSION_STATUSES),
+        vol.Optional(ATTR_STATUS): cv.string,
         vol.Optional(ATTR_PARTICIPANT): cv.string,
     }
 )
@@ -182,6 +182,21 @@ def _address(value: str, field: str) -> str:
         return to_checksum_address(value)
     except ClearNodeValidationError:
         raise _invalid("invalid_address", field, value) from None
+
+
+def _choice(data: Mapping[str, Any], field: str, choices: Sequence[str]) -> str:
+    value: str = data[field]
+    if value not in choices:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_choice",
+            translation_placeholders={
+                "field": field,
+                "value": value,
+                "choices": ", ".join(choices),
+            },
+        )
+    return value
 
 
 def _optional_address(data: Mapping[str, Any], field: str) -> str | None:
@@ -266,7 +281,7 @@ def _create_request(
     )
     definition = AppDefinition(
         application=data.get(ATTR_APPLICATION, coordinator.application),
-        protocol=data[ATTR_PROTOCOL],
+        protocol=_choice(data, ATTR_PROTOCOL, PROTOCOLS),
         participants=participants,
         weights=weights,
         quorum=quorum,
@@ -334,7 +349,7 @@ async def _async_submit_app_state(call: ServiceCall) -> ServiceResponse:
     session = await coordinator.async_submit_app_state(
         _app_session_id(call.data),
         _allocations(call.data[ATTR_ALLOCATIONS]),
-        call.data[ATTR_INTENT],
+        _choice(call.data, ATTR_INTENT, INTENTS),
         call.data.get(ATTR_SESSION_DATA),
     )
     return _session_response(session)
@@ -394,8 +409,11 @@ def _with_known_allocations(
 
 async def _async_get_app_sessions(call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(call)
+    status = call.data.get(ATTR_STATUS) and _choice(
+        call.data, ATTR_STATUS, SESSION_STATUSES
+    )
     sessions = await coordinator.async_get_app_sessions(
-        call.data.get(ATTR_STATUS), _optional_address(call.data, ATTR_PARTICIPANT)
+        status, _optional_address(call.data, ATTR_PARTICIPANT)
     )
     return {
         "app_sessions": [

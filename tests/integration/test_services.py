@@ -588,6 +588,31 @@ BAD_INPUT = [
         id="weights-do-not-match-participants",
     ),
     pytest.param(
+        "create_app_session",
+        {"counterparty": COUNTERPARTY, "asset": "usdc", "amount": "1", "protocol": "x"},
+        "invalid_choice",
+        "protocol",
+        id="protocol-unknown",
+    ),
+    pytest.param(
+        "submit_app_state",
+        {
+            "app_session_id": UNKNOWN_SESSION,
+            "intent": "donate",
+            "allocations": [{"participant": WALLET, "asset": "usdc", "amount": "1"}],
+        },
+        "invalid_choice",
+        "intent",
+        id="intent-unknown",
+    ),
+    pytest.param(
+        "get_app_sessions",
+        {"status": "pending"},
+        "invalid_choice",
+        "status",
+        id="status-unknown",
+    ),
+    pytest.param(
         "pay_in_session",
         {"app_session_id": "0x12", "amount": "1"},
         "invalid_app_session_id",
