@@ -26,6 +26,8 @@ class Connection:
 
     def send(self, text: str) -> None:
         """Queue a frame; a client too slow to drain its queue is disconnected."""
+        if self._writer.done():
+            return
         try:
             self._outbound.put_nowait(text)
         except asyncio.QueueFull:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import logging
 from typing import Any
 
 from . import methods_auth, methods_private, methods_public
 from .context import Call, Login, Push, Services
 from .errors import RPCError
 from .wire import Request
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,9 @@ def dispatch(request: Request, login: Login, services: Services) -> Outcome:
         method, result = _run(call)
     except RPCError as err:
         method, result = "error", {"error": err.message}
+    except Exception:  # a bug here must not kill the connection; Go hides causes too
+        _LOGGER.exception("Handling %s failed", request.method)
+        method, result = "error", {"error": f"failed to process {request.method}"}
     new_user = method == "auth_verify" and login.user_id != user_before
     return Outcome(method, result, call.pushes, new_user, call.changed_state)
 

@@ -28,6 +28,7 @@ from .state import NodeState
 from .wire import FrameError, parse_request
 
 _LOGGER = logging.getLogger(__name__)
+CLOSE_TIMEOUT_SECONDS = 2.0
 
 
 class LocalClearNode:
@@ -141,7 +142,9 @@ class LocalClearNode:
     async def _accept(self, request: web.Request) -> web.StreamResponse:
         if len(self._connections) >= MAX_CONNECTIONS:
             raise web.HTTPServiceUnavailable(text="too many connections")
-        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES)
+        ws = web.WebSocketResponse(
+            max_msg_size=MAX_MESSAGE_BYTES, timeout=CLOSE_TIMEOUT_SECONDS
+        )
         await ws.prepare(request)
         connection = Connection(ws)
         self._connections.add(connection)
