@@ -414,6 +414,33 @@ async def test_transfer_without_the_funds_is_refused_by_the_server(
     assert usdc(clearnode, WALLET) == Decimal(100)
 
 
+async def test_a_dropped_connection_is_reported_and_nothing_moves(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """The socket closing under a request raises a translated runtime error."""
+    clearnode.faults.close_on_methods.add("transfer")
+
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "transfer", destination=COUNTERPARTY, asset="usdc", amount="1")
+
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == "not_connected"
+    assert usdc(clearnode, WALLET) == Decimal(100)
+
+
+async def test_a_stopped_server_is_reported(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """Calls while the ClearNode is down fail with a translated runtime error."""
+    await clearnode.stop()
+
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "get_balances")
+
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == "not_connected"
+
+
 # We can sign only for our own wallet ------------------------------------------
 
 
