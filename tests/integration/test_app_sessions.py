@@ -232,3 +232,50 @@ async def test_session_entities_go_unavailable_with_the_connection(
     await wait_for(hass, lambda: hass.states.get(status).state == STATE_UNAVAILABLE)
     await clearnode.start()
     await wait_for(hass, lambda: hass.states.get(status).state == "open")
+
+
+async def test_changes_not_pushed_to_us_are_picked_up_after_reconnecting(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """Closing and creating are not pushed to other participants; the resync finds them."""
+    ours = await open_session(loaded_entry)
+    created = async_capture_events(hass, f"{DOMAIN}_app_session_created")
+    closed = async_capture_events(hass, f"{DOMAIN}_app_session_closed")
+    coordinator = coordinator_of(loaded_entry)
+    counterparty = ClearNodeClient(
+        async_get_clientsession(hass),
+        loaded_entry.data["endpoint"],
+        COUNTERPARTY_KEY,
+        allowances={"usdc": Decimal(2)},
+    )
+    await counterparty.connect()
+    try:
+        [theirs] = [
+            s async for s in counterparty.iter_app_sessions(participant=COUNTERPARTY)
+        ]
+        await counterparty.close_app_session(
+            theirs,
+            [
+                Allocation(WALLET, "usdc", Decimal(4)),
+                Allocation(COUNTERPARTY, "usdc", Decimal(0)),
+            ],
+        )
+        new = await counterparty.create_app_session(
+            replace(DEFINITION, participants=(COUNTERPARTY, WALLET), nonce=9),
+            [
+                Allocation(COUNTERPARTY, "usdc", Decimal(2)),
+                Allocation(WALLET, "usdc", Decimal(0)),
+            ],
+        )
+    finally:
+        await counterparty.close()
+    assert not created
+    assert not closed
+
+    await clearnode.restart()
+    await wait_for(hass, lambda: bool(created) and bool(closed))
+    assert closed[0].data["app_session_id"] == ours.app_session_id
+    assert created[0].data["app_session_id"] == new.app_session_id
+    assert coordinator.data.app_sessions[ours.app_session_id].status == "closed"
+    await hass.async_block_till_done()
+    assert hass.states.get(session_entity(ours, "status")).state == "closed"

@@ -104,6 +104,7 @@ async def test_user_flow_aborts_for_an_already_configured_wallet(
     ("changes", "field", "error"),
     [
         ({CONF_ENDPOINT: "wss://"}, CONF_ENDPOINT, "invalid_endpoint"),
+        ({CONF_ENDPOINT: "wss://[::1"}, CONF_ENDPOINT, "invalid_endpoint"),
         ({CONF_ENDPOINT: "https://node.example/ws"}, CONF_ENDPOINT, "invalid_endpoint"),
         ({CONF_ENDPOINT: "ws://node.example/ws"}, CONF_ENDPOINT, "insecure_endpoint"),
         ({CONF_ENDPOINT: "ws://8.8.8.8/ws"}, CONF_ENDPOINT, "insecure_endpoint"),
