@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -18,5 +19,8 @@ class Faults:
     close_on_methods: set[str] = field(default_factory=set)
     corrupt_signatures: bool = False
     reject_jwt: bool = False
+    refuse_logins: bool = False
     delay: float = 0.0
     send_raw: Callable[[str], Awaitable[None]] = _no_sockets
+    # Not a fault: every well-formed request received, by method (before any fault).
+    received: Counter[str] = field(default_factory=Counter)

@@ -15,6 +15,7 @@ from .params import object_list, optional_text, text, uint
 from .session_keys import SessionKey
 
 Reply = tuple[str, Any]
+REFUSED_LOGIN = "invalid challenge or signature"
 _DECIMAL_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -28,6 +29,8 @@ def auth_request(call: Call) -> Reply:
 def auth_verify(call: Call) -> Reply:
     """Log the connection in, by JWT or by the wallet's EIP-712 signature."""
     challenge, jwt = call.decode(lambda p: (_challenge(p), text(p, "jwt")), auth=True)
+    if call.services.faults.refuse_logins:
+        raise RPCError(REFUSED_LOGIN)
     if jwt:
         policy, result = _verify_jwt(call, jwt)
     elif call.request.signatures:

@@ -99,6 +99,10 @@ class LocalClearNode:
         """Return a wallet's unified balance in one asset."""
         return self._services.state.ledger.balance(address, address, asset)
 
+    def allocation(self, app_session_id: str, participant: str, asset: str) -> Decimal:
+        """Return a participant's share of one asset in an app session."""
+        return self._services.state.ledger.balance(app_session_id, participant, asset)
+
     async def start(self) -> None:
         """Listen (on the same port as before after a stop)."""
         app = web.Application()
@@ -178,6 +182,7 @@ class LocalClearNode:
         except FrameError as err:
             connection.send(self._frame(_now_ms(), "error", {"error": err.message}))
             return
+        self.faults.received[request.method] += 1
         if request.method in self.faults.close_on_methods:
             await connection.close()
             return
