@@ -150,13 +150,13 @@ GET_APP_SESSIONS_SCHEMA = vol.Schema(
 )
 
 
-def _invalid(
-    translation_key: str, field: str, value: Any = ""
+def _validation_error(
+    translation_key: str, **placeholders: str
 ) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN,
         translation_key=translation_key,
-        translation_placeholders={"field": field, "value": str(value)},
+        translation_placeholders=placeholders,
     )
 
 
@@ -165,15 +165,11 @@ def _amount(value: str, field: str, *, allow_zero: bool = False) -> Decimal:
     try:
         amount = Decimal(value)
     except InvalidOperation:
-        raise _invalid("invalid_amount", field, value) from None
+        raise _validation_error("invalid_amount", field=field, value=value) from None
     if not amount.is_finite() or amount < 0:
-        raise _invalid("invalid_amount", field, value)
+        raise _validation_error("invalid_amount", field=field, value=value)
     if amount == 0 and not allow_zero:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="amount_not_positive",
-            translation_placeholders={"amount": value},
-        )
+        raise _validation_error("amount_not_positive", amount=value)
     return amount
 
 
@@ -181,20 +177,14 @@ def _address(value: str, field: str) -> str:
     try:
         return to_checksum_address(value)
     except ClearNodeValidationError:
-        raise _invalid("invalid_address", field, value) from None
+        raise _validation_error("invalid_address", field=field, value=value) from None
 
 
 def _choice(data: Mapping[str, Any], field: str, choices: Sequence[str]) -> str:
     value: str = data[field]
     if value not in choices:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_choice",
-            translation_placeholders={
-                "field": field,
-                "value": value,
-                "choices": ", ".join(choices),
-            },
+        raise _validation_error(
+            "invalid_choice", field=field, value=value, choices=", ".join(choices)
         )
     return value
 
@@ -206,7 +196,9 @@ def _optional_address(data: Mapping[str, Any], field: str) -> str | None:
 def _app_session_id(data: Mapping[str, Any]) -> str:
     value: str = data[ATTR_APP_SESSION_ID]
     if not APP_SESSION_ID_PATTERN.fullmatch(value):
-        raise _invalid("invalid_app_session_id", ATTR_APP_SESSION_ID, value)
+        raise _validation_error(
+            "invalid_app_session_id", field=ATTR_APP_SESSION_ID, value=value
+        )
     return value.lower()
 
 
@@ -227,21 +219,19 @@ def _allocations(items: Sequence[Mapping[str, str]]) -> list[Allocation]:
     ]
 
 
-def _require(data: Mapping[str, Any], fields: Sequence[str], form: str) -> None:
+def _require(
+    data: Mapping[str, Any], fields: Sequence[str], translation_key: str
+) -> None:
     for field in fields:
         if field not in data:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=f"missing_{form}_field",
-                translation_placeholders={"field": field},
-            )
+            raise _validation_error(translation_key, field=field)
 
 
 def _two_party_request(
     data: Mapping[str, Any], coordinator: NitroliteCoordinator
 ) -> tuple[tuple[str, ...], tuple[int, ...], int, list[Allocation]]:
     """Own wallet deposits the amount; the counterparty joins with nothing."""
-    _require(data, SHORTCUT_FIELDS, "shortcut")
+    _require(data, SHORTCUT_FIELDS, "missing_shortcut_field")
     own = coordinator.wallet_address
     counterparty = _address(data[ATTR_COUNTERPARTY], ATTR_COUNTERPARTY)
     asset: str = data[ATTR_ASSET]
@@ -255,7 +245,7 @@ def _two_party_request(
 def _explicit_request(
     data: Mapping[str, Any],
 ) -> tuple[tuple[str, ...], tuple[int, ...], int, list[Allocation]]:
-    _require(data, DEFINITION_FIELDS, "definition")
+    _require(data, DEFINITION_FIELDS, "missing_definition_field")
     participants = tuple(
         _address(value, f"{ATTR_PARTICIPANTS}[{index}]")
         for index, value in enumerate(data[ATTR_PARTICIPANTS])
@@ -271,10 +261,8 @@ def _create_request(
     shortcut = [field for field in SHORTCUT_FIELDS if field in data]
     explicit = [field for field in DEFINITION_FIELDS if field in data]
     if shortcut and explicit:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="mixed_create_forms",
-            translation_placeholders={"shortcut": shortcut[0], "field": explicit[0]},
+        raise _validation_error(
+            "mixed_create_forms", shortcut=shortcut[0], field=explicit[0]
         )
     participants, weights, quorum, allocations = (
         _two_party_request(data, coordinator) if shortcut else _explicit_request(data)
@@ -319,10 +307,9 @@ def _single_loaded_entry_id(hass: HomeAssistant) -> str:
     """Pick the account when config_entry_id is left out (one must be loaded)."""
     entries = hass.config_entries.async_loaded_entries(DOMAIN)
     if len(entries) != 1:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="no_loaded_entry" if not entries else "entry_required",
-            translation_placeholders={"field": ATTR_CONFIG_ENTRY_ID},
+        raise _validation_error(
+            "entry_required" if entries else "no_loaded_entry",
+            field=ATTR_CONFIG_ENTRY_ID,
         )
     return entries[0].entry_id
 
