@@ -111,6 +111,9 @@ async def test_create_pay_and_close_update_devices_entities_and_events(
     for events in captured.values():
         for event in events:
             assert not any(secret in str(event.data) for secret in SECRETS)
+    states = str([state.as_dict() for state in hass.states.async_all()])
+    assert WALLET in states
+    assert not any(secret in states for secret in SECRETS)
 
 
 async def test_closed_sessions_disappear_after_the_retention_time(

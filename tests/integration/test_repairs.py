@@ -15,7 +15,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.nitrolite.clearnode import (
-    ClearNodeAuthenticationError,
     ClearNodeSessionKeyError,
     ConnectionState,
     ConnectionStateChanged,
@@ -115,18 +114,17 @@ async def test_a_refused_session_key_raises_a_fixable_issue(
 
 
 async def test_a_login_refused_at_runtime_starts_reauthentication(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
-    """The client reports the refused login (delivered as its event)."""
-    client = loaded_entry.runtime_data.client
-    client._emit(
-        ConnectionStateChanged(
-            ConnectionState.DISCONNECTED, ClearNodeAuthenticationError("refused")
-        )
-    )
-    await hass.async_block_till_done()
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    """After a restart the ClearNode refuses every login: the user is asked again."""
+    clearnode.faults.refuse_logins = True
+    await clearnode.restart()
+
+    def reauth_started() -> bool:
+        flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+        return [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+    await wait_for(hass, reauth_started)
 
 
 async def test_balance_cap_issue_needs_no_second_funding(
