@@ -18,7 +18,6 @@ from .params import Allocation, Definition
 from .session_keys import SessionKeys, check_application, check_spending
 
 PROTOCOL_V04 = "NitroRPC/0.4"
-PROTOCOL_V02 = "NitroRPC/0.2"
 NOT_FOUND = "an open app session not found: record not found"
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from custom_components.nitrolite.clearnode import ClearNodeError, signing
 
-from .auth import AuthSessions, Challenges, Policy, Tokens
+from .auth import AuthSessions, Challenges, Tokens
 from .constants import MESSAGE_EXPIRY_SECONDS, AssetInfo
 from .errors import ParamsError, RPCError
 from .faults import Faults
@@ -33,7 +33,6 @@ class Login:
     """Per-connection authentication state."""
 
     user_id: str = ""
-    policy: Policy | None = None
 
 
 class RecentRequests:
@@ -141,6 +140,22 @@ class Call:
 def parse_failure(*, auth: bool) -> str:
     """Return the server's message for params it cannot decode."""
     return "failed to parse auth parameters" if auth else "failed to parse parameters"
+
+
+def asset_rows(
+    assets: tuple[AssetInfo, ...], chain_id: int = 0
+) -> list[dict[str, Any]]:
+    """Return [{token, chain_id, symbol, decimals}], optionally of one chain."""
+    return [
+        {
+            "token": a.token,
+            "chain_id": a.chain_id,
+            "symbol": a.symbol,
+            "decimals": a.decimals,
+        }
+        for a in assets
+        if not chain_id or a.chain_id == chain_id
+    ]
 
 
 def balance_rows(state: NodeState, account: str, wallet: str) -> list[dict[str, str]]:

@@ -38,7 +38,6 @@ def auth_verify(call: Call) -> Reply:
     else:
         raise RPCError("invalid authentication method: expected JWT or signature")
     call.login.user_id = policy.wallet
-    call.login.policy = policy
     call.services.auth_sessions.touch(policy.wallet)
     return "auth_verify", result
 

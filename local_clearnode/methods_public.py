@@ -6,7 +6,7 @@ from typing import Any
 
 from .app_sessions import AppSession
 from .constants import DEFAULT_PAGE_SIZE, LOCAL_NETWORK, MAX_PAGE_SIZE
-from .context import Call
+from .context import Call, asset_rows
 from .errors import RPCError
 from .params import text, uint
 
@@ -29,17 +29,7 @@ def get_config(call: Call) -> Reply:
 def get_assets(call: Call) -> Reply:
     """Supported assets, optionally of one chain."""
     chain_id = call.decode(lambda p: uint(p, "chain_id", bits=32))
-    assets = [
-        {
-            "token": a.token,
-            "chain_id": a.chain_id,
-            "symbol": a.symbol,
-            "decimals": a.decimals,
-        }
-        for a in call.services.assets
-        if not chain_id or a.chain_id == chain_id
-    ]
-    return "get_assets", {"assets": assets}
+    return "get_assets", {"assets": asset_rows(call.services.assets, chain_id)}
 
 
 def get_channels(call: Call) -> Reply:

@@ -16,7 +16,6 @@ from typing import Any
 from .errors import ParamsError
 
 _DECIMAL_TEXT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_UINT64_LIMIT = 1 << 64
 _INT64_LIMIT = 1 << 63
 
 

@@ -21,7 +21,7 @@ from .app_sessions import AppSession
 from .auth import Tokens
 from .connection import Connection
 from .constants import DEFAULT_ASSETS, MAX_CONNECTIONS, MAX_MESSAGE_BYTES, AssetInfo
-from .context import Push, Services, balance_rows
+from .context import Push, Services, asset_rows, balance_rows
 from .faults import Faults
 from .router import Outcome, dispatch
 from .state import NodeState
@@ -152,16 +152,9 @@ class LocalClearNode:
         await ws.prepare(request)
         connection = Connection(ws)
         self._connections.add(connection)
-        assets = [
-            {
-                "token": a.token,
-                "chain_id": a.chain_id,
-                "symbol": a.symbol,
-                "decimals": a.decimals,
-            }
-            for a in self._services.assets
-        ]
-        connection.send(self._frame(0, "assets", {"assets": assets}))
+        connection.send(
+            self._frame(0, "assets", {"assets": asset_rows(self._services.assets)})
+        )
         try:
             async for message in ws:
                 if message.type in {WSMsgType.TEXT, WSMsgType.BINARY}:
