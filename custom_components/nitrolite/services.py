@@ -66,7 +66,7 @@ SERVICE_GET_BALANCES = "get_balances"
 SERVICE_GET_APP_SESSIONS = "get_app_sessions"
 
 DEFAULT_PROTOCOL = "NitroRPC/0.4"
-DEFAULT_CHALLENGE = 86400
+DEFAULT_CHALLENGE = 0
 PROTOCOLS = ("NitroRPC/0.4", "NitroRPC/0.2")
 INTENTS = ("operate", "deposit", "withdraw")
 SESSION_STATUSES = ("open", "closed")
@@ -378,9 +378,10 @@ async def _async_transfer(call: ServiceCall) -> ServiceResponse:
 async def _async_get_balances(call: ServiceCall) -> ServiceResponse:
     balances = await _coordinator(call).async_get_balances()
     return {
-        "balances": {
-            balance.asset: format_amount(balance.amount) for balance in balances
-        }
+        "balances": [
+            {"asset": balance.asset, "amount": format_amount(balance.amount)}
+            for balance in balances
+        ]
     }
 
 

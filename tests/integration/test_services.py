@@ -55,7 +55,10 @@ async def test_get_balances_answers_the_unified_balance_as_strings(
 ) -> None:
     """get_balances answers every asset with its amount as a decimal string."""
     assert await call(hass, "get_balances") == {
-        "balances": {"usdc": "100", "ytest.usd": "50"}
+        "balances": [
+            {"asset": "usdc", "amount": "100"},
+            {"asset": "ytest.usd", "amount": "50"},
+        ]
     }
 
 
@@ -142,6 +145,8 @@ async def test_create_two_party_session_locks_our_deposit_on_the_server(
         [100, 0],
         100,
     )
+    assert record.challenge == 0
+    assert len(str(record.nonce)) == 13  # the current time in milliseconds
     assert usdc(clearnode, WALLET) == Decimal("95.75")
     assert usdc(clearnode, COUNTERPARTY) == Decimal(20)
 
@@ -748,8 +753,8 @@ async def test_two_accounts_need_the_config_entry_id(
     theirs = await call(
         hass, "get_balances", config_entry_id=counterparty_entry.entry_id
     )
-    assert ours["balances"]["usdc"] == "100"
-    assert theirs == {"balances": {"usdc": "20"}}
+    assert {"asset": "usdc", "amount": "100"} in ours["balances"]
+    assert theirs == {"balances": [{"asset": "usdc", "amount": "20"}]}
 
 
 async def test_sessions_opened_by_the_other_wallet_list_without_allocations(
