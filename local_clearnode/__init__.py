@@ -1,4 +1,13 @@
-"""A local ClearNode v0.5 for development, demos and tests (never installed for users)."""
+"""A local ClearNode v0.5 for development, demos and tests (never installed for users).
+
+Command line: ``scripts/clearnode [--host 127.0.0.1] [--port 8000]
+[--fund ADDRESS:ASSET:AMOUNT ...] [--state FILE]``.
+
+In tests::
+
+    async with LocalClearNode(fund={address: {"usdc": Decimal(100)}}) as node:
+        ...  # node.url, node.broker_address, node.fund(), node.balance(), node.faults
+"""
 
 from .constants import (
     DEFAULT_ASSETS,
