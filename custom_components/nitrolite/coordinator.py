@@ -11,7 +11,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryNotReady,
@@ -109,6 +109,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         )
         self.client = client
         self._event_listeners: list[NitroliteEventListener] = []
+        self._unsub_stop: CALLBACK_TYPE | None = None
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -181,10 +182,8 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         entry.async_create_background_task(
             self.hass, self.client.run(), f"{DOMAIN}_{entry.entry_id}_connection"
         )
-        entry.async_on_unload(
-            self.hass.bus.async_listen_once(
-                EVENT_HOMEASSISTANT_STOP, self._async_handle_stop
-            )
+        self._unsub_stop = self.hass.bus.async_listen_once(
+            EVENT_HOMEASSISTANT_STOP, self._async_handle_stop
         )
         entry.async_on_unload(
             async_track_time_interval(
@@ -195,11 +194,15 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         )
 
     async def _async_handle_stop(self, _event: Event) -> None:
+        self._unsub_stop = None  # a fired one-time listener is already gone
         await self.client.close()
 
     async def async_shutdown(self) -> None:
         """Close the connection when the entry unloads."""
         await super().async_shutdown()
+        if self._unsub_stop is not None:
+            self._unsub_stop()
+            self._unsub_stop = None
         await self.client.close()
 
     # Pushes from the ClearNode -------------------------------------------------
@@ -246,7 +249,8 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             for session in event.open_sessions
             if session.app_session_id not in data.app_sessions
         ]
-        for session in event.open_sessions:
+        listed = [self._with_known_allocations(s) for s in event.open_sessions]
+        for session in listed:
             self._async_store_session(session)
         for session in unknown:
             self._async_fire(EVENT_CREATED, session)
@@ -254,12 +258,19 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         if not self.last_update_success:
             LOGGER.info("Reconnected to the ClearNode at %s", self._endpoint)
         self.async_set_updated_data(data)
-        if any(session.allocations is None for session in unknown):
+        if unresolved := [session for session in listed if session.allocations is None]:
             self.config_entry.async_create_background_task(
                 self.hass,
-                self._async_refresh_own_allocations(unknown),
+                self._async_refresh_own_allocations(unresolved),
                 f"{DOMAIN}_own_allocations",
             )
+
+    def _with_known_allocations(self, listed: AppSession) -> AppSession:
+        """Keep the allocations we hold when the listing shows the same version."""
+        known = self.data.app_sessions.get(listed.app_session_id)
+        if listed.allocations is None and known and known.version == listed.version:
+            return replace(listed, allocations=known.allocations)
+        return listed
 
     @callback
     def _async_session_pushed(self, session: AppSession) -> None:
