@@ -1,0 +1,1 @@
+"""Fault suite: the integration under a misbehaving network and ClearNode."""

@@ -1,0 +1,123 @@
+"""What the fault tests share: timings, service calls and the consistency check."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.core import HomeAssistant, ServiceResponse
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.nitrolite.clearnode import codec, signing
+from custom_components.nitrolite.const import DOMAIN
+from custom_components.nitrolite.coordinator import NitroliteCoordinator
+from local_clearnode import LocalClearNode
+from tests.integration.conftest import BROKER_KEY, COUNTERPARTY, WALLET
+
+KEEPALIVE_INTERVAL = 0.3
+REQUEST_TIMEOUT = 0.3
+BALANCE = "sensor.wallet_0x2c75_5c23_usdc_balance"
+CONNECTIVITY = "binary_sensor.wallet_0x2c75_5c23_connectivity"
+STATE_CHANGING = (
+    "create_app_session",
+    "submit_app_state",
+    "close_app_session",
+    "transfer",
+)
+
+
+async def wait_for(hass: HomeAssistant, condition: Callable[[], bool]) -> None:
+    """Let the event loop run until condition() holds (bounded: 30 s)."""
+    for _ in range(600):
+        await hass.async_block_till_done()
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def coordinator_of(entry: MockConfigEntry) -> NitroliteCoordinator:
+    """Return the entry's coordinator."""
+    coordinator: NitroliteCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+async def call(hass: HomeAssistant, service: str, **data: Any) -> ServiceResponse:
+    """Call one of the integration's actions and return its response."""
+    return await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=True
+    )
+
+
+async def open_session(hass: HomeAssistant, amount: str = "4") -> str:
+    """Open a two-party session funded by our wallet; return its id."""
+    response = await call(
+        hass,
+        "create_app_session",
+        counterparty=COUNTERPARTY,
+        asset="usdc",
+        amount=amount,
+    )
+    assert response is not None
+    return str(response["app_session_id"])
+
+
+def signed_push(method: str, result: Any, key: str = BROKER_KEY) -> str:
+    """Return a push frame as the broker (or the holder of ``key``) would sign it."""
+    res = codec.encode_response(0, method, result, 1_700_000_000_000)
+    signer = signing.Signer.from_key(key)
+    return codec.frame_response(
+        res, [signer.sign_digest(codec.keccak256(res.encode()))]
+    )
+
+
+def balance_push(amount: Decimal | str) -> str:
+    """Return a broker-signed bu push that sets our usdc balance."""
+    return signed_push(
+        "bu", {"balance_updates": [{"asset": "usdc", "amount": str(amount)}]}
+    )
+
+
+def state_differences(entry: MockConfigEntry, node: LocalClearNode) -> list[str]:
+    """Where the coordinator's state model disagrees with the server's records."""
+    data = coordinator_of(entry).data
+    differences = [
+        f"balance {asset}: {amount} != {node.balance(WALLET, asset)}"
+        for asset, amount in data.balances.items()
+        if amount != node.balance(WALLET, asset)
+    ]
+    for session_id, record in node.app_sessions.items():
+        ours = data.app_sessions.get(session_id)
+        if ours is None:
+            if record.status == "open" and WALLET in record.participants:
+                differences.append(f"{session_id}: open on the server, unknown here")
+            continue
+        if (ours.status, ours.version) != (record.status, record.version):
+            differences.append(
+                f"{session_id}: {ours.status} v{ours.version} "
+                f"!= {record.status} v{record.version}"
+            )
+        differences.extend(
+            f"{session_id}: {a.participant} {a.asset} {a.amount}"
+            for a in (ours.allocations or ())
+            if ours.status == "open"
+            and a.amount != node.allocation(session_id, a.participant, a.asset)
+        )
+    differences.extend(
+        f"{session_id}: unknown to the server"
+        for session_id in data.app_sessions
+        if session_id not in node.app_sessions
+    )
+    return differences
+
+
+async def assert_converges(
+    hass: HomeAssistant, entry: MockConfigEntry, node: LocalClearNode
+) -> None:
+    """Home Assistant ends up believing exactly what the server holds."""
+    try:
+        await wait_for(hass, lambda: not state_differences(entry, node))
+    except AssertionError:
+        raise AssertionError(state_differences(entry, node)) from None
