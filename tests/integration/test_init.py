@@ -111,11 +111,13 @@ async def test_restart_of_the_clearnode_is_survived(
 
 
 async def test_home_assistant_stop_closes_the_connection(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Home assistant stop closes the connection."""
     client = loaded_entry.runtime_data.client
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
-
     assert client.state is ConnectionState.DISCONNECTED
+
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    assert "Unable to remove unknown job listener" not in caplog.text
