@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 import re
 
+from .clearnode import format_amount
+
 _ASSET_SYMBOL = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -28,7 +30,7 @@ def parse_allowances(text: str) -> dict[str, str]:
             raise ValueError(item.strip()) from err
         if not amount.is_finite() or amount < 0:
             raise ValueError(item.strip())
-        allowances[asset] = format(amount.normalize(), "f")
+        allowances[asset] = format_amount(amount)
     return allowances
 
 

@@ -146,10 +146,14 @@ def test_compact_json_keeps_unicode_raw_and_no_html_escaping() -> None:
         (Decimal("1E+6"), "1000000"),
         (Decimal("0.50"), "0.5"),
         (Decimal("0.000001"), "0.000001"),
+        (
+            Decimal("12345678901234567890.123456789012345"),
+            "12345678901234567890.123456789012345",
+        ),
     ],
 )
 def test_format_amount_writes_plain_decimal_strings(amount, text) -> None:
-    """Format amount writes plain decimal strings."""
+    """Amounts are written as plain decimal strings, exactly, at any precision."""
     assert format_amount(amount) == text
 
 

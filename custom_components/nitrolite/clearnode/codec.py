@@ -60,9 +60,12 @@ def compact_json(value: Any) -> str:
 
 def format_amount(amount: Decimal) -> str:
     """Format a decimal amount as the plain string the server expects ("0.5", "100")."""
-    if amount == 0:
-        return "0"
-    return format(amount.normalize(), "f")
+    text = format(
+        amount, "f"
+    )  # exact: normalize() would round to the context precision
+    if "." in text:
+        text = text.rstrip("0").removesuffix(".")
+    return "0" if text in ("0", "-0") else text
 
 
 def _go_escape_char(match: re.Match[str]) -> str:
