@@ -169,7 +169,14 @@ class ClearNodeClient:
         self._auth_lock = asyncio.Lock()
         self._authenticated = False
         self._counters = dict.fromkeys(
-            ("connects", "reconnects", "requests", "rejected_frames", "server_errors"),
+            (
+                "connects",
+                "reconnects",
+                "requests",
+                "rejected_frames",
+                "server_errors",
+                "ignored_pushes",
+            ),
             0,
         )
         self._last_message_at: float | None = None
@@ -804,7 +811,9 @@ class ClearNodeClient:
         except ClearNodeProtocolError as err:
             self._on_rejected(f"{frame.method} push: {err}")
             return
-        if event is not None:
+        if event is None:
+            self._counters["ignored_pushes"] += 1
+        else:
             self._emit(event)
 
     def on_frame_rejected(self, reason: str) -> None:

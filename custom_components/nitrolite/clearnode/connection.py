@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__package__)
 MAX_REQUEST_ID = 2**53 - 1
+# Larger frames are dropped unread: parsing and verifying them would hold the event
+# loop. Far above any answer of the v0.5 server (a page of 100 app sessions ~ 60 KB).
+MAX_FRAME_CHARS = 1 << 20
 
 
 async def verify_frame(verifier: SignatureVerifier, frame: InboundFrame) -> bool:
@@ -226,6 +229,9 @@ class Connection:
 
     async def _receive(self, text: str) -> None:
         self._observer.on_frame_received()
+        if len(text) > MAX_FRAME_CHARS:
+            self._observer.on_frame_rejected(f"frame of {len(text)} characters")
+            return
         try:
             frame = self._decode(text)
         except ClearNodeProtocolError as err:
