@@ -45,7 +45,7 @@ async def test_a_restart_fails_the_pending_call_at_once_and_nothing_is_retried(
     client = loaded_entry.runtime_data.client
     await wait_for(hass, lambda: client.state is ConnectionState.CONNECTED)
     await wait_for(hass, lambda: hass.states.get(CONNECTIVITY).state == STATE_ON)
-    assert hass.states.get(BALANCE).state != STATE_UNAVAILABLE
+    await wait_for(hass, lambda: hass.states.get(BALANCE).state != STATE_UNAVAILABLE)
     await assert_converges(hass, loaded_entry, clearnode)
     assert clearnode.faults.received["submit_app_state"] == 1
 
