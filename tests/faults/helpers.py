@@ -28,9 +28,11 @@ STATE_CHANGING = (
 )
 
 
-async def wait_for(hass: HomeAssistant, condition: Callable[[], bool]) -> None:
-    """Let the event loop run until condition() holds (bounded: 30 s)."""
-    for _ in range(600):
+async def wait_for(
+    hass: HomeAssistant, condition: Callable[[], bool], seconds: float = 30
+) -> None:
+    """Let the event loop run until condition() holds (bounded)."""
+    for _ in range(int(seconds / 0.05)):
         await hass.async_block_till_done()
         if condition():
             return
@@ -119,8 +121,8 @@ def state_differences(entry: MockConfigEntry, node: LocalClearNode) -> list[str]
 async def assert_converges(
     hass: HomeAssistant, entry: MockConfigEntry, node: LocalClearNode
 ) -> None:
-    """Home Assistant ends up believing exactly what the server holds."""
+    """Home Assistant soon believes exactly what the server holds."""
     try:
-        await wait_for(hass, lambda: not state_differences(entry, node))
+        await wait_for(hass, lambda: not state_differences(entry, node), seconds=5)
     except AssertionError:
         raise AssertionError(state_differences(entry, node)) from None
