@@ -58,11 +58,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) ->
     client = _create_client(hass, entry)
     coordinator = NitroliteCoordinator(hass, entry, client)
     await coordinator.async_connect()
-    try:
-        await coordinator.async_config_entry_first_refresh()
-    except Exception:
-        await client.close()
-        raise
+    await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = NitroliteRuntimeData(client=client, coordinator=coordinator)
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **service_device_info(coordinator)

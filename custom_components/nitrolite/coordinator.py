@@ -129,16 +129,17 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         return self.data.connection_state is ConnectionState.CONNECTED
 
     async def async_connect(self) -> None:
-        """Log in for the first time; raise what config-entry setup expects."""
+        """Log in for the first time; raise what config-entry setup expects.
+
+        A failed setup unloads the entry, and the coordinator's shutdown closes the client.
+        """
         try:
             await self.client.connect()
         except ClearNodeAuthenticationError as err:
-            await self.client.close()
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="authentication_failed"
             ) from err
         except ClearNodeError as err:
-            await self.client.close()
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN,
                 translation_key="cannot_connect",
@@ -312,8 +313,8 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
 
     @callback
     def _async_publish(self) -> None:
-        """Tell entities; keep them unavailable while disconnected."""
-        if self.connected:
+        """Tell entities; only a resync after a drop makes them available again."""
+        if self.last_update_success:
             self.async_set_updated_data(self.data)
         else:
             self.async_update_listeners()

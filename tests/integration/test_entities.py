@@ -19,15 +19,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.nitrolite.clearnode import Allocation
 
-from .conftest import COUNTERPARTY, WALLET
+from .conftest import COUNTERPARTY, ENTITY_SNAPSHOT_RELEASE, WALLET
 from .test_app_sessions import DEFINITION
-
-# Registry entries serialise differently before 2026.10 (e.g. aliases as a set); the
-# snapshots are recorded with the newest supported Home Assistant.
-pytestmark = pytest.mark.skipif(
-    (MAJOR_VERSION, MINOR_VERSION) < (2026, 10),
-    reason="entity snapshots are recorded with Home Assistant 2026.10",
-)
 
 
 @pytest.mark.parametrize(
@@ -41,6 +34,8 @@ async def test_entities(
     platform: Platform,
 ) -> None:
     """Every entity of the platform, as registered and as its state reads."""
+    if (MAJOR_VERSION, MINOR_VERSION) < ENTITY_SNAPSHOT_RELEASE:
+        pytest.skip("entity snapshots are recorded with Home Assistant 2026.10")
     freezer.move_to("2026-11-27T12:00:00+00:00")
     with patch("custom_components.nitrolite.PLATFORMS", [platform]):
         config_entry.add_to_hass(hass)

@@ -16,7 +16,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.nitrolite.clearnode import ConnectionState
-from custom_components.nitrolite.const import CONF_ALLOWANCES, DOMAIN
+from custom_components.nitrolite.const import (
+    CONF_ALLOWANCES,
+    CONF_REQUEST_TIMEOUT,
+    DOMAIN,
+)
 from local_clearnode import LocalClearNode
 
 from .conftest import SECRETS, WALLET, entry_data, setup_entry
@@ -121,3 +125,19 @@ async def test_home_assistant_stop_closes_the_connection(
 
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     assert "Unable to remove unknown job listener" not in caplog.text
+
+
+async def test_setup_retries_when_the_state_cannot_be_read(
+    hass: HomeAssistant, clearnode: LocalClearNode, config_entry: MockConfigEntry
+) -> None:
+    """Logged in, but the balances never come: setup is retried later."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry, options={CONF_REQUEST_TIMEOUT: 1}
+    )
+    clearnode.faults.silent_methods.add("get_ledger_balances")
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert "Could not read the wallet's state" in str(config_entry.reason)

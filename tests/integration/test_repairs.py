@@ -138,3 +138,15 @@ async def test_balance_cap_issue_needs_no_second_funding(
         loaded_entry.runtime_data.client.wallet_address, "usdc"
     ) == Decimal(90)
     assert issue(hass, "allowance_exhausted", loaded_entry) is None
+
+
+async def test_clock_skew_while_reconnecting_raises_the_issue(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """The state re-read after a reconnect is refused for the clock, and reported."""
+    with slow_clock():
+        await clearnode.restart()
+        await wait_for(
+            hass, lambda: issue(hass, "clock_skew", loaded_entry) is not None
+        )
+    assert not coordinator_of(loaded_entry).last_update_success
