@@ -752,14 +752,14 @@ def _detect_payment(known: AppSession, session: AppSession) -> dict[str, Any] | 
         for key in before.keys() | after.keys()
         if after.get(key, Decimal(0)) != before.get(key, Decimal(0))
     }
-    if len(changes) != 2:  # noqa: PLR2004 - one payer, one payee
+    if len(changes) != 2:  # one payer, one payee
         return None
     (payer, paid), (payee, received) = sorted(changes.items(), key=lambda item: item[1])
     if paid + received != 0 or payer[1] != payee[1]:
         return None
     return {
-        "payer": payer[0],
-        "payee": payee[0],
+        "from": payer[0],
+        "to": payee[0],
         "asset": payer[1],
         "amount": str(received),
     }

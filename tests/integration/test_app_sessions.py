@@ -94,8 +94,8 @@ async def test_create_pay_and_close_update_devices_entities_and_events(
     assert paid.version == 2
     assert hass.states.get(session_entity(session, "my_allocation")).state == "2.5"
     payment = captured["payment"][0].data
-    assert payment["payer"] == WALLET
-    assert payment["payee"] == COUNTERPARTY
+    assert payment["from"] == WALLET
+    assert payment["to"] == COUNTERPARTY
     assert payment["amount"] == "1.5"
     assert payment["config_entry_id"] == loaded_entry.entry_id
     assert captured["updated"] == []  # our own push is not reported twice
@@ -177,13 +177,13 @@ async def test_a_payment_pushed_by_the_counterparty_fires_a_payment_event(
     finally:
         await counterparty.close()
 
-    assert payments[0].data["payer"] == WALLET
-    assert payments[0].data["payee"] == COUNTERPARTY
+    assert payments[0].data["from"] == WALLET
+    assert payments[0].data["to"] == COUNTERPARTY
     assert payments[0].data["amount"] == "1"
     assert hass.states.get(session_entity(session, "my_allocation")).state == "3"
     event_state = hass.states.get("event.wallet_0x2c75_5c23_app_session")
     assert event_state.attributes["event_type"] == "payment"
-    assert event_state.attributes["payee"] == COUNTERPARTY
+    assert event_state.attributes["to"] == COUNTERPARTY
 
 
 async def test_sessions_are_discovered_at_start_up(
