@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 import shutil
 import statistics
-import sys
 import time
 
 import aiohttp
@@ -96,4 +95,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
