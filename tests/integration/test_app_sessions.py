@@ -282,3 +282,21 @@ async def test_changes_not_pushed_to_us_are_picked_up_after_reconnecting(
     assert coordinator.data.app_sessions[ours.app_session_id].status == "closed"
     await hass.async_block_till_done()
     assert hass.states.get(session_entity(ours, "status")).state == "closed"
+
+
+async def test_payments_still_work_after_a_reconnect(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """The resync keeps allocations we know when the session did not move meanwhile."""
+    session = await open_session(loaded_entry)
+    coordinator = coordinator_of(loaded_entry)
+    client = loaded_entry.runtime_data.client
+    await clearnode.restart()
+    await wait_for(hass, lambda: client.stats["reconnects"] == 1)
+    await wait_for(hass, lambda: coordinator.last_update_success)
+
+    paid = await coordinator.async_pay_in_session(
+        session.app_session_id, Decimal(1), "usdc", None, COUNTERPARTY
+    )
+    assert paid.version == 2
+    assert clearnode.allocation(session.app_session_id, COUNTERPARTY, "usdc") == 1
