@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 import logging
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -12,18 +13,28 @@ from homeassistant.const import (
     STATE_UNAVAILABLE,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.nitrolite.clearnode import ConnectionState
+from custom_components.nitrolite.clearnode import ClearNodeClient, ConnectionState
 from custom_components.nitrolite.const import (
     CONF_ALLOWANCES,
+    CONF_PRIVATE_KEY,
     CONF_REQUEST_TIMEOUT,
     DOMAIN,
 )
 from local_clearnode import LocalClearNode
 
-from .conftest import SECRETS, WALLET, entry_data, setup_entry
+from .conftest import (
+    COUNTERPARTY,
+    COUNTERPARTY_KEY,
+    SECRETS,
+    WALLET,
+    WALLET_KEY,
+    entry_data,
+    setup_entry,
+)
 from .helpers import wait_for
 
 CONNECTIVITY = "binary_sensor.wallet_0x2c75_5c23_connectivity"
@@ -141,3 +152,34 @@ async def test_setup_retries_when_the_state_cannot_be_read(
 
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert "Could not read the wallet's state" in str(config_entry.reason)
+
+
+async def test_a_balance_sensor_appears_when_a_new_asset_arrives(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """The counterparty holds only usdc until we send it ytest.usd."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=COUNTERPARTY,
+        unique_id=f"{COUNTERPARTY}_{clearnode.broker_address}".lower(),
+        data=entry_data(clearnode, **{CONF_PRIVATE_KEY: COUNTERPARTY_KEY}),
+    )
+    await setup_entry(hass, entry)
+    new_sensor = "sensor.wallet_0x7099_79c8_ytest_usd_balance"
+    assert hass.states.get("sensor.wallet_0x7099_79c8_usdc_balance").state == "20"
+    assert hass.states.get(new_sensor) is None
+
+    sender = ClearNodeClient(
+        async_get_clientsession(hass),
+        clearnode.url,
+        WALLET_KEY,
+        allowances={"ytest.usd": Decimal(2)},
+    )
+    await sender.connect()
+    try:
+        await sender.transfer(COUNTERPARTY, [("ytest.usd", Decimal("1.25"))])
+    finally:
+        await sender.close()
+
+    await wait_for(hass, lambda: hass.states.get(new_sensor) is not None)
+    assert hass.states.get(new_sensor).state == "1.25"
