@@ -623,6 +623,13 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             raise _validation_error("asset_required")
         return assets.pop()
 
+    async def _async_resync_after_timeout(self) -> None:
+        """Learn whether the server applied a request it did not answer in time."""
+        try:
+            await self.client.resync()
+        except ClearNodeError as err:
+            LOGGER.debug("Could not re-read the state after a timeout: %s", err)
+
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:
         """Map library errors to translated Home Assistant errors."""
@@ -646,6 +653,9 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             repairs.async_create_session_key_issue(self.hass, self.config_entry)
             raise _service_error("session_key_expired") from err
         except ClearNodeTimeoutError as err:
+            self.config_entry.async_create_background_task(
+                self.hass, self._async_resync_after_timeout(), f"{DOMAIN}_resync"
+            )
             raise _service_error("timeout") from err
         except ClearNodeConnectionError as err:
             raise _service_error("not_connected") from err

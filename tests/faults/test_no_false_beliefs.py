@@ -96,13 +96,6 @@ def restart_while_held(node: LocalClearNode, method: str) -> asyncio.Task[None]:
     return asyncio.ensure_future(restart_on_receipt())
 
 
-# Applied but never answered, and not pushed by a v0.5 server: Home Assistant does not
-# re-read the state after a timed-out state change while the connection stays up.
-KNOWN_BUGS = {
-    (apply_silently, "create_app_session"): "a created session stays unknown",
-    (apply_silently, "close_app_session"): "a closed session stays open",
-}
-
 FAULTS: dict[str, Fault] = {
     "late answer": answer_late,
     "no answer": apply_silently,
@@ -136,12 +129,9 @@ async def test_a_faulted_action_leaves_no_false_belief(
     loaded_entry: MockConfigEntry,
     action: Action,
     fault: Fault,
-    request: pytest.FixtureRequest,
 ) -> None:
     """The action completes or fails; either way the state ends up the server's."""
     service, method, data = action
-    if bug := KNOWN_BUGS.get((fault, service)):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=bug))
     session_id = await open_session(hass) if service != "create_app_session" else ""
     seen = clearnode.faults.received[method]
     restarting = fault(clearnode, method)

@@ -287,7 +287,7 @@ class ClearNodeClient:
         if self._counters["connects"] > 1:
             self._counters["reconnects"] += 1
         try:
-            await self._resync()
+            await self.resync()
         except ClearNodeError as err:
             _LOGGER.debug("ClearNode resync failed: %s", err)
             await self._drop()
@@ -342,7 +342,12 @@ class ClearNodeClient:
         if connection is not None:
             await connection.close()
 
-    async def _resync(self) -> None:
+    async def resync(self) -> None:
+        """Re-read balances and open app sessions and emit them as Resynced.
+
+        Useful when a state-changing request timed out: the server may have applied it
+        without answering, and it pushes nothing for created or closed sessions.
+        """
         balances = await self.get_ledger_balances()
         sessions = [
             s
