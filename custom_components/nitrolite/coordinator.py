@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -161,6 +161,9 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             data.balances = _balance_map(balances)
             for session in sessions:
                 data.app_sessions[session.app_session_id] = session
+            for session, closed_at in await self._async_recently_closed_sessions():
+                data.app_sessions[session.app_session_id] = session
+                data.closed_at[session.app_session_id] = closed_at
             await self._async_fill_own_allocations(data, sessions)
         except ClearNodeClockSkewError as err:
             repairs.async_create_clock_skew_issue(self.hass, self.config_entry)
@@ -174,6 +177,28 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 translation_placeholders={"error": str(err)},
             ) from err
         return data
+
+    async def _async_recently_closed_sessions(
+        self,
+    ) -> list[tuple[AppSession, datetime]]:
+        """Return our closed sessions still inside the retention window.
+
+        The ClearNode lists sessions by last update, newest first, so reading stops at
+        the first one closed before the window.
+        """
+        deadline = dt_util.utcnow() - self.closed_session_retention
+        recent: list[tuple[AppSession, datetime]] = []
+        async with aclosing(
+            self.client.iter_app_sessions(
+                participant=self.wallet_address, status="closed"
+            )
+        ) as closed_sessions:
+            async for session in closed_sessions:
+                closed_at = dt_util.parse_datetime(session.updated_at)
+                if closed_at is None or closed_at <= deadline:
+                    break
+                recent.append((session, closed_at))
+        return recent
 
     @callback
     def async_start(self) -> None:

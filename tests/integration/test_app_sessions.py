@@ -204,6 +204,29 @@ async def test_sessions_are_discovered_at_start_up(
     assert err.value.translation_key == "allocations_unknown"
 
 
+async def test_recently_closed_sessions_are_discovered_at_start_up(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Sessions closed within the retention window get devices again after a reload."""
+    coordinator = coordinator_of(loaded_entry)
+    old = await open_session(loaded_entry, nonce=1)
+    await coordinator.async_close_app_session(old.app_session_id, None, None)
+    freezer.tick(timedelta(hours=25))
+    recent = await open_session(loaded_entry, nonce=2)
+    await coordinator.async_close_app_session(recent.app_session_id, None, None)
+
+    await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    sessions = coordinator_of(loaded_entry).data.app_sessions
+    assert sessions[recent.app_session_id].status == "closed"
+    assert old.app_session_id not in sessions
+    assert hass.states.get(session_entity(recent, "status")).state == "closed"
+    assert hass.states.get(session_entity(old, "status")) is None
+
+
 async def test_user_may_delete_a_session_device_but_not_the_wallet(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 import contextlib
 from decimal import Decimal
 import logging
@@ -657,7 +657,7 @@ class ClearNodeClient:
         participant: str | None = None,
         status: str | None = None,
         page_size: int = 100,
-    ) -> AsyncIterator[AppSession]:
+    ) -> AsyncGenerator[AppSession]:
         """Yield every matching app session, page by page."""
         offset, seen = 0, set[str]()
         while True:
