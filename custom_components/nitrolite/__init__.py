@@ -26,9 +26,10 @@ from .coordinator import (
     NitroliteRuntimeData,
 )
 from .entity import service_device_info
+from .presets import PresetManager, async_remove_store, preset_device_key
 from .services import async_setup_services
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
+PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -59,11 +60,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) ->
     coordinator = NitroliteCoordinator(hass, entry, client)
     await coordinator.async_connect()
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = NitroliteRuntimeData(client=client, coordinator=coordinator)
+    presets = PresetManager(hass, entry, coordinator)
+    await presets.async_load()
+    entry.runtime_data = NitroliteRuntimeData(
+        client=client, coordinator=coordinator, presets=presets
+    )
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **service_device_info(coordinator)
     )
     coordinator.async_start()
+    presets.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -73,15 +79,23 @@ async def async_unload_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
+async def async_remove_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> None:
+    """Forget which sessions belonged to the entry's presets."""
+    await async_remove_store(hass, entry.entry_id)
+
+
 async def async_remove_config_entry_device(
     hass: HomeAssistant,  # noqa: ARG001
     entry: NitroliteConfigEntry,
     device_entry: dr.DeviceEntry,
 ) -> bool:
-    """Let the user delete an app session's device; the wallet's device stays."""
+    """Let the user delete an app session's device; wallet and presets stay."""
     coordinator = entry.runtime_data.coordinator
+    presets = {
+        preset_device_key(coordinator, subentry_id) for subentry_id in entry.subentries
+    }
     for domain, key in device_entry.identifiers:
-        if domain != DOMAIN or key == coordinator.device_key:
+        if domain != DOMAIN or key == coordinator.device_key or key in presets:
             continue
         session_id = key.removeprefix(f"{coordinator.device_key}_")
         coordinator.async_forget_session(session_id)

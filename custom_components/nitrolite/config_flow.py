@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
@@ -11,18 +12,26 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentry,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
+    SubentryFlowResult,
 )
+from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import slugify
 from yarl import URL
 
 if TYPE_CHECKING:
@@ -39,22 +48,39 @@ from .clearnode import (
     ClearNodeError,
     ClearNodeValidationError,
     Signer,
+    to_checksum_address,
 )
 from .const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
+    CONF_ASSET,
+    CONF_CHALLENGE,
     CONF_CLOSED_SESSION_RETENTION,
+    CONF_COUNTERPARTY,
+    CONF_COUNTERPARTY_WEIGHT,
     CONF_DEFAULT_ASSET,
+    CONF_DEPOSIT,
     CONF_ENDPOINT,
+    CONF_OWN_WEIGHT,
     CONF_PRIVATE_KEY,
+    CONF_PROTOCOL,
+    CONF_QUORUM,
     CONF_REQUEST_TIMEOUT,
     CONF_SESSION_KEY_LIFETIME,
+    CONF_UNIT_PRICE,
     DEFAULT_APPLICATION,
+    DEFAULT_CHALLENGE,
     DEFAULT_CLOSED_SESSION_RETENTION_HOURS,
+    DEFAULT_COUNTERPARTY_WEIGHT,
+    DEFAULT_OWN_WEIGHT,
+    DEFAULT_PROTOCOL,
+    DEFAULT_QUORUM,
     DEFAULT_REQUEST_TIMEOUT_SECONDS,
     DEFAULT_SESSION_KEY_LIFETIME_HOURS,
     DOMAIN,
     LOGGER,
+    PROTOCOLS,
+    SUBENTRY_TYPE_PRESET,
 )
 
 _TEXT = TextSelector()
@@ -63,16 +89,13 @@ _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
 
 
-def _number(low: int, high: int, unit: str) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=low,
-            max=high,
-            step=1,
-            mode=NumberSelectorMode.BOX,
-            unit_of_measurement=unit,
-        )
+def _number(low: int, high: int, unit: str | None = None) -> NumberSelector:
+    config = NumberSelectorConfig(
+        min=low, max=high, step=1, mode=NumberSelectorMode.BOX
     )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
 
 
 USER_SCHEMA = vol.Schema(
@@ -106,6 +129,43 @@ OPTIONS_SCHEMA = vol.Schema(
         vol.Optional(CONF_ALLOWANCES, default=""): _MULTILINE,
     }
 )
+
+
+SECTION_ADVANCED = "advanced"
+MAX_WEIGHT = 1_000_000
+MAX_CHALLENGE_SECONDS = 31_536_000
+
+
+def _preset_schema(application: str) -> vol.Schema:
+    """Build the preset form; the app definition sits in a collapsed section."""
+    advanced = vol.Schema(
+        {
+            vol.Required(CONF_PROTOCOL, default=DEFAULT_PROTOCOL): SelectSelector(
+                SelectSelectorConfig(options=list(PROTOCOLS))
+            ),
+            vol.Required(CONF_OWN_WEIGHT, default=DEFAULT_OWN_WEIGHT): _number(
+                0, MAX_WEIGHT
+            ),
+            vol.Required(
+                CONF_COUNTERPARTY_WEIGHT, default=DEFAULT_COUNTERPARTY_WEIGHT
+            ): _number(0, MAX_WEIGHT),
+            vol.Required(CONF_QUORUM, default=DEFAULT_QUORUM): _number(1, MAX_WEIGHT),
+            vol.Required(CONF_CHALLENGE, default=DEFAULT_CHALLENGE): _number(
+                0, MAX_CHALLENGE_SECONDS, "s"
+            ),
+            vol.Required(CONF_APPLICATION, default=application): _TEXT,
+        }
+    )
+    return vol.Schema(
+        {
+            vol.Required(CONF_NAME): _TEXT,
+            vol.Required(CONF_COUNTERPARTY): _TEXT,
+            vol.Required(CONF_ASSET): _TEXT,
+            vol.Required(CONF_DEPOSIT): _TEXT,
+            vol.Required(CONF_UNIT_PRICE): _TEXT,
+            vol.Required(SECTION_ADVANCED): section(advanced, {"collapsed": True}),
+        }
+    )
 
 
 class InputError(Exception):
@@ -210,6 +270,15 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ConfigEntry) -> NitroliteOptionsFlow:  # noqa: ARG004
         """Options: default asset, timeouts, retention, spending caps."""
         return NitroliteOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls,
+        config_entry: ConfigEntry,  # noqa: ARG003
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Payment presets."""
+        return {SUBENTRY_TYPE_PRESET: PresetSubentryFlow}
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -352,3 +421,145 @@ def _options_from_input(user_input: dict[str, Any]) -> dict[str, Any]:
     if asset := user_input.get(CONF_DEFAULT_ASSET, "").strip().lower():
         options[CONF_DEFAULT_ASSET] = asset
     return options
+
+
+def _checksum_address(value: str) -> str:
+    """Accept an all-lower or all-upper address, or a mixed-case one with a valid checksum."""
+    value = value.strip()
+    try:
+        address = to_checksum_address(value)
+    except ClearNodeValidationError as err:
+        raise InputError(CONF_COUNTERPARTY, "invalid_address") from err
+    digits = value[2:]
+    if digits not in {digits.lower(), digits.upper()} and value != address:
+        raise InputError(CONF_COUNTERPARTY, "invalid_checksum")
+    return address
+
+
+def _positive_amount(value: str, field: str) -> Decimal:
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation as err:
+        raise InputError(field, "invalid_amount") from err
+    if not amount.is_finite() or amount <= 0:
+        raise InputError(field, "invalid_amount")
+    return amount
+
+
+def _advanced_settings(advanced: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the app definition: our weight alone must reach the quorum."""
+    own_weight = int(advanced[CONF_OWN_WEIGHT])
+    quorum = int(advanced[CONF_QUORUM])
+    if quorum > own_weight:
+        raise InputError("base", "quorum_unreachable")
+    application = advanced[CONF_APPLICATION].strip()
+    if not application:
+        raise InputError("base", "invalid_application")
+    return {
+        CONF_PROTOCOL: advanced[CONF_PROTOCOL],
+        CONF_OWN_WEIGHT: own_weight,
+        CONF_COUNTERPARTY_WEIGHT: int(advanced[CONF_COUNTERPARTY_WEIGHT]),
+        CONF_QUORUM: quorum,
+        CONF_CHALLENGE: int(advanced[CONF_CHALLENGE]),
+        CONF_APPLICATION: application,
+    }
+
+
+def preset_from_input(user_input: Mapping[str, Any], wallet: str) -> dict[str, Any]:
+    """Validate the preset form; return the subentry data."""
+    counterparty = _checksum_address(user_input[CONF_COUNTERPARTY])
+    if counterparty.lower() == wallet:
+        raise InputError(CONF_COUNTERPARTY, "counterparty_is_self")
+    asset = user_input[CONF_ASSET].strip().lower()
+    if not asset:
+        raise InputError(CONF_ASSET, "invalid_asset")
+    deposit = _positive_amount(user_input[CONF_DEPOSIT], CONF_DEPOSIT)
+    unit_price = _positive_amount(user_input[CONF_UNIT_PRICE], CONF_UNIT_PRICE)
+    if unit_price > deposit:
+        raise InputError(CONF_UNIT_PRICE, "unit_price_exceeds_deposit")
+    return {
+        CONF_NAME: user_input[CONF_NAME].strip(),
+        CONF_COUNTERPARTY: counterparty,
+        CONF_ASSET: asset,
+        CONF_DEPOSIT: str(deposit),
+        CONF_UNIT_PRICE: str(unit_price),
+        **_advanced_settings(user_input[SECTION_ADVANCED]),
+    }
+
+
+def _form_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Arrange a preset's subentry data as the form shows it."""
+    advanced = {key: data[key] for key in _advanced_settings_keys()}
+    main = {key: value for key, value in data.items() if key not in advanced}
+    return {**main, SECTION_ADVANCED: advanced}
+
+
+def _advanced_settings_keys() -> tuple[str, ...]:
+    return (
+        CONF_PROTOCOL,
+        CONF_OWN_WEIGHT,
+        CONF_COUNTERPARTY_WEIGHT,
+        CONF_QUORUM,
+        CONF_CHALLENGE,
+        CONF_APPLICATION,
+    )
+
+
+class PresetSubentryFlow(ConfigSubentryFlow):
+    """Add or change a payment preset: counterparty, deposit, unit price."""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Ask for the preset."""
+        return await self._async_step_preset("user", user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a preset; its current session stays with it."""
+        return await self._async_step_preset("reconfigure", user_input)
+
+    async def _async_step_preset(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> SubentryFlowResult:
+        entry = self._get_entry()
+        editing = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                data = preset_from_input(user_input, _wallet(entry))
+                self._check_name_free(entry, data[CONF_NAME], editing)
+            except InputError as err:
+                errors[err.field] = err.error
+            else:
+                title, unique_id = data[CONF_NAME], slugify(data[CONF_NAME])
+                if editing is None:
+                    return self.async_create_entry(
+                        title=title, data=data, unique_id=unique_id
+                    )
+                return self.async_update_and_abort(
+                    entry, editing, title=title, data=data, unique_id=unique_id
+                )
+        suggested = user_input or (editing and _form_values(editing.data)) or {}
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                _preset_schema(entry.data[CONF_APPLICATION]), suggested
+            ),
+            errors=errors,
+        )
+
+    @staticmethod
+    def _check_name_free(
+        entry: ConfigEntry, name: str, editing: ConfigSubentry | None
+    ) -> None:
+        slug = slugify(name)
+        for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_PRESET):
+            if subentry is not editing and subentry.unique_id == slug:
+                raise InputError(CONF_NAME, "name_exists")
+
+
+def _wallet(entry: ConfigEntry) -> str:
+    """Our wallet address in lower case (the entry's unique id starts with it)."""
+    return str(entry.unique_id).split("_", 1)[0]

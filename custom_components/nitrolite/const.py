@@ -21,10 +21,28 @@ CONF_DEFAULT_ASSET: Final = "default_asset"
 CONF_REQUEST_TIMEOUT: Final = "request_timeout"
 CONF_CLOSED_SESSION_RETENTION: Final = "closed_session_retention"
 
+# Payment presets (config subentries of type SUBENTRY_TYPE_PRESET).
+SUBENTRY_TYPE_PRESET: Final = "preset"
+CONF_COUNTERPARTY: Final = "counterparty"
+CONF_ASSET: Final = "asset"
+CONF_DEPOSIT: Final = "deposit"
+CONF_UNIT_PRICE: Final = "unit_price"
+CONF_PROTOCOL: Final = "protocol"
+CONF_OWN_WEIGHT: Final = "own_weight"
+CONF_COUNTERPARTY_WEIGHT: Final = "counterparty_weight"
+CONF_QUORUM: Final = "quorum"
+CONF_CHALLENGE: Final = "challenge"
+
 DEFAULT_APPLICATION: Final = "home-assistant"
 DEFAULT_SESSION_KEY_LIFETIME_HOURS: Final = 24
 DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 10
 DEFAULT_CLOSED_SESSION_RETENTION_HOURS: Final = 24
+DEFAULT_PROTOCOL: Final = "NitroRPC/0.4"
+PROTOCOLS: Final = ("NitroRPC/0.4", "NitroRPC/0.2")
+DEFAULT_OWN_WEIGHT: Final = 100
+DEFAULT_COUNTERPARTY_WEIGHT: Final = 0
+DEFAULT_QUORUM: Final = 100
+DEFAULT_CHALLENGE: Final = 0
 
 # How often closed app sessions are checked for removal.
 CLOSED_SESSION_PRUNE_INTERVAL: Final = timedelta(minutes=5)

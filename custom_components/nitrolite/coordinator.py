@@ -7,7 +7,7 @@ from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -64,6 +64,9 @@ from .const import (
     LOGGER,
 )
 
+if TYPE_CHECKING:
+    from .presets import PresetManager
+
 type NitroliteConfigEntry = ConfigEntry[NitroliteRuntimeData]
 type NitroliteEventListener = Callable[[str, dict[str, Any]], None]
 
@@ -74,6 +77,7 @@ class NitroliteRuntimeData:
 
     client: ClearNodeClient
     coordinator: NitroliteCoordinator
+    presets: PresetManager
 
 
 @dataclass
@@ -382,6 +386,17 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 device_registry.async_remove_device(device.id)
         if expired:
             self._async_publish()
+
+    @callback
+    def async_restore_allocations(
+        self, app_session_id: str, version: int, allocations: Sequence[Allocation]
+    ) -> None:
+        """Take allocations remembered from before a restart if still current."""
+        session = self.data.app_sessions.get(app_session_id)
+        if session is None or session.allocations is not None:
+            return
+        if session.version == version:
+            self._async_store_session(replace(session, allocations=tuple(allocations)))
 
     @callback
     def async_forget_session(self, session_id: str) -> None:

@@ -12,6 +12,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .clearnode import AppSession
 from .const import DOMAIN
 from .coordinator import NitroliteCoordinator
+from .presets import Preset, PresetManager, preset_device_key
 
 MANUFACTURER = "ERC-7824 Nitrolite"
 
@@ -64,6 +65,18 @@ def session_device_info(
     )
 
 
+def preset_device_info(coordinator: NitroliteCoordinator, preset: Preset) -> DeviceInfo:
+    """Describe a payment preset's device, linked to the entry's service device."""
+    return DeviceInfo(
+        entry_type=DeviceEntryType.SERVICE,
+        identifiers={(DOMAIN, preset_device_key(coordinator, preset.subentry_id))},
+        manufacturer=MANUFACTURER,
+        model="Payment preset",
+        name=preset.name,
+        **_link_to_service_device(coordinator),
+    )
+
+
 class NitroliteEntity(CoordinatorEntity[NitroliteCoordinator]):
     """An entity of the entry's service device."""
 
@@ -109,3 +122,31 @@ class NitroliteSessionEntity(CoordinatorEntity[NitroliteCoordinator]):
             super().available
             and self.app_session_id in self.coordinator.data.app_sessions
         )
+
+
+class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):
+    """An entity of one payment preset's device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        presets: PresetManager,
+        description: EntityDescription,
+        preset: Preset,
+    ) -> None:
+        """Bind to the preset by its subentry id."""
+        super().__init__(presets.coordinator)
+        self.entity_description = description
+        self.presets = presets
+        self.subentry_id = preset.subentry_id
+        device_key = preset_device_key(presets.coordinator, preset.subentry_id)
+        self._attr_unique_id = f"{device_key}_{description.key}"
+        self._attr_device_info = preset_device_info(presets.coordinator, preset)
+
+    @property
+    def preset(self) -> Preset:
+        """The preset as currently configured."""
+        preset = self.presets.get(self.subentry_id)
+        assert preset is not None  # entities are removed with their subentry
+        return preset

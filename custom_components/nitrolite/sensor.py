@@ -1,8 +1,8 @@
-"""Sensors: connection state, balances, open app sessions, and per-session state."""
+"""Sensors: connection state, balances, open app sessions, sessions and presets."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,7 +20,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .clearnode import ConnectionState
 from .const import CONF_DEFAULT_ASSET
 from .coordinator import NitroliteConfigEntry, NitroliteCoordinator, session_summary
-from .entity import NitroliteEntity, NitroliteSessionEntity
+from .entity import NitroliteEntity, NitrolitePresetEntity, NitroliteSessionEntity
+from .presets import Preset, PresetManager
 
 PARALLEL_UPDATES = 0
 
@@ -70,6 +71,53 @@ OWN_ALLOCATION_SENSOR = SensorEntityDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class NitrolitePresetSensorEntityDescription(SensorEntityDescription):
+    """A sensor of a payment preset's current session."""
+
+    value_fn: Callable[[PresetManager, Preset], str | Decimal | None]
+    in_asset: bool = False
+
+
+def _session_id(presets: PresetManager, preset: Preset) -> str | None:
+    session = presets.session(preset.subentry_id)
+    return None if session is None else session.app_session_id
+
+
+def _session_status(presets: PresetManager, preset: Preset) -> str:
+    session = presets.session(preset.subentry_id)
+    return "none" if session is None else session.status
+
+
+PRESET_SENSORS: tuple[NitrolitePresetSensorEntityDescription, ...] = (
+    NitrolitePresetSensorEntityDescription(
+        key="session_status",
+        translation_key="preset_session_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=["none", "open", "closed"],
+        value_fn=_session_status,
+    ),
+    NitrolitePresetSensorEntityDescription(
+        key="session_id",
+        translation_key="preset_session_id",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_session_id,
+    ),
+    NitrolitePresetSensorEntityDescription(
+        key="total_paid",
+        translation_key="total_paid",
+        value_fn=lambda presets, preset: presets.paid(preset),
+        in_asset=True,
+    ),
+    NitrolitePresetSensorEntityDescription(
+        key="remaining_deposit",
+        translation_key="remaining_deposit",
+        value_fn=lambda presets, preset: presets.remaining(preset),
+        in_asset=True,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,  # noqa: ARG001
     entry: NitroliteConfigEntry,
@@ -111,6 +159,21 @@ async def async_setup_entry(
 
     _async_add_new()
     entry.async_on_unload(coordinator.async_add_listener(_async_add_new))
+    presets = entry.runtime_data.presets
+
+    @callback
+    def _async_add_presets(subentry_ids: Iterable[str]) -> None:
+        for subentry_id in subentry_ids:
+            preset = presets.presets[subentry_id]
+            async_add_entities(
+                (
+                    NitrolitePresetSensor(presets, description, preset)
+                    for description in PRESET_SENSORS
+                ),
+                config_subentry_id=subentry_id,
+            )
+
+    presets.async_add_preset_listener(_async_add_presets)
 
 
 class NitroliteSensor(NitroliteEntity, SensorEntity):
@@ -206,3 +269,19 @@ class NitroliteOwnAllocationSensor(NitroliteSessionEntity, SensorEntity):
         return {
             "amounts": {asset: str(amount) for asset, amount in self._amounts.items()}
         }
+
+
+class NitrolitePresetSensor(NitrolitePresetEntity, SensorEntity):
+    """The state of a payment preset's current session."""
+
+    entity_description: NitrolitePresetSensorEntityDescription
+
+    @property
+    def native_value(self) -> str | Decimal | None:
+        """Return the value from the preset's session."""
+        return self.entity_description.value_fn(self.presets, self.preset)
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """Amounts are in the preset's asset."""
+        return self.preset.asset if self.entity_description.in_asset else None

@@ -33,8 +33,9 @@ from .clearnode import (
     format_amount,
     to_checksum_address,
 )
-from .const import DOMAIN
+from .const import DEFAULT_CHALLENGE, DEFAULT_PROTOCOL, DOMAIN, PROTOCOLS
 from .coordinator import NitroliteConfigEntry, NitroliteCoordinator, session_summary
+from .presets import Preset, PresetManager
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_APP_SESSION_ID = "app_session_id"
@@ -56,6 +57,8 @@ ATTR_FROM = "from"
 ATTR_TO = "to"
 ATTR_DESTINATION = "destination"
 ATTR_STATUS = "status"
+ATTR_PRESET = "preset"
+ATTR_UNITS = "units"
 
 SERVICE_CREATE_APP_SESSION = "create_app_session"
 SERVICE_SUBMIT_APP_STATE = "submit_app_state"
@@ -65,9 +68,6 @@ SERVICE_TRANSFER = "transfer"
 SERVICE_GET_BALANCES = "get_balances"
 SERVICE_GET_APP_SESSIONS = "get_app_sessions"
 
-DEFAULT_PROTOCOL = "NitroRPC/0.4"
-DEFAULT_CHALLENGE = 0
-PROTOCOLS = ("NitroRPC/0.4", "NitroRPC/0.2")
 INTENTS = ("operate", "deposit", "withdraw")
 SESSION_STATUSES = ("open", "closed")
 TWO_PARTY_WEIGHTS = (100, 0)
@@ -75,6 +75,16 @@ TWO_PARTY_QUORUM = 100
 
 SHORTCUT_FIELDS = (ATTR_COUNTERPARTY, ATTR_ASSET, ATTR_AMOUNT)
 DEFINITION_FIELDS = (ATTR_PARTICIPANTS, ATTR_WEIGHTS, ATTR_QUORUM, ATTR_ALLOCATIONS)
+# Fields a preset supplies, so a call naming a preset must leave them out.
+PRESET_CREATE_FIELDS = (
+    *SHORTCUT_FIELDS,
+    *DEFINITION_FIELDS,
+    ATTR_CHALLENGE,
+    ATTR_PROTOCOL,
+    ATTR_APPLICATION,
+)
+PRESET_PAY_FIELDS = (ATTR_APP_SESSION_ID, ATTR_AMOUNT, ATTR_ASSET, ATTR_FROM, ATTR_TO)
+PRESET_CLOSE_FIELDS = (ATTR_APP_SESSION_ID,)
 APP_SESSION_ID_PATTERN = re.compile(r"0x[0-9a-fA-F]{64}")
 
 ALLOCATION_SCHEMA = vol.Schema(
@@ -90,10 +100,16 @@ SESSION_SCHEMA: dict[vol.Marker, Any] = {
     **ENTRY_SCHEMA,
     vol.Required(ATTR_APP_SESSION_ID): cv.string,
 }
+PRESET_SESSION_SCHEMA: dict[vol.Marker, Any] = {
+    **ENTRY_SCHEMA,
+    vol.Optional(ATTR_APP_SESSION_ID): cv.string,
+    vol.Optional(ATTR_PRESET): cv.string,
+}
 
 CREATE_APP_SESSION_SCHEMA = vol.Schema(
     {
         **ENTRY_SCHEMA,
+        vol.Optional(ATTR_PRESET): cv.string,
         vol.Optional(ATTR_COUNTERPARTY): cv.string,
         vol.Optional(ATTR_ASSET): cv.string,
         vol.Optional(ATTR_AMOUNT): cv.string,
@@ -101,9 +117,9 @@ CREATE_APP_SESSION_SCHEMA = vol.Schema(
         vol.Optional(ATTR_WEIGHTS): vol.All(cv.ensure_list, [cv.positive_int]),
         vol.Optional(ATTR_QUORUM): cv.positive_int,
         vol.Optional(ATTR_ALLOCATIONS): ALLOCATIONS,
-        vol.Optional(ATTR_CHALLENGE, default=DEFAULT_CHALLENGE): cv.positive_int,
+        vol.Optional(ATTR_CHALLENGE): cv.positive_int,
         vol.Optional(ATTR_NONCE): vol.All(vol.Coerce(int), vol.Range(min=1)),
-        vol.Optional(ATTR_PROTOCOL, default=DEFAULT_PROTOCOL): cv.string,
+        vol.Optional(ATTR_PROTOCOL): cv.string,
         vol.Optional(ATTR_APPLICATION): cv.string,
         vol.Optional(ATTR_SESSION_DATA): cv.string,
     }
@@ -118,8 +134,9 @@ SUBMIT_APP_STATE_SCHEMA = vol.Schema(
 )
 PAY_IN_SESSION_SCHEMA = vol.Schema(
     {
-        **SESSION_SCHEMA,
-        vol.Required(ATTR_AMOUNT): cv.string,
+        **PRESET_SESSION_SCHEMA,
+        vol.Optional(ATTR_UNITS): cv.string,
+        vol.Optional(ATTR_AMOUNT): cv.string,
         vol.Optional(ATTR_ASSET): cv.string,
         vol.Optional(ATTR_FROM): cv.string,
         vol.Optional(ATTR_TO): cv.string,
@@ -127,7 +144,7 @@ PAY_IN_SESSION_SCHEMA = vol.Schema(
 )
 CLOSE_APP_SESSION_SCHEMA = vol.Schema(
     {
-        **SESSION_SCHEMA,
+        **PRESET_SESSION_SCHEMA,
         vol.Optional(ATTR_ALLOCATIONS): ALLOCATIONS,
         vol.Optional(ATTR_SESSION_DATA): cv.string,
     }
@@ -269,11 +286,13 @@ def _create_request(
     )
     definition = AppDefinition(
         application=data.get(ATTR_APPLICATION, coordinator.application),
-        protocol=_choice(data, ATTR_PROTOCOL, PROTOCOLS),
+        protocol=_choice(
+            {ATTR_PROTOCOL: DEFAULT_PROTOCOL, **data}, ATTR_PROTOCOL, PROTOCOLS
+        ),
         participants=participants,
         weights=weights,
         quorum=quorum,
-        challenge=data[ATTR_CHALLENGE],
+        challenge=data.get(ATTR_CHALLENGE, DEFAULT_CHALLENGE),
         nonce=data.get(ATTR_NONCE, time.time_ns() // 1_000_000),
     )
     return definition, allocations
@@ -322,7 +341,38 @@ def _coordinator(call: ServiceCall) -> NitroliteCoordinator:
     return entry.runtime_data.coordinator
 
 
+def _preset(
+    call: ServiceCall, supplied: Sequence[str]
+) -> tuple[PresetManager, Preset] | None:
+    """Return the preset the call names, refusing fields the preset supplies."""
+    if (key := call.data.get(ATTR_PRESET)) is None:
+        return None
+    if given := [field for field in supplied if field in call.data]:
+        raise _validation_error("preset_conflict", field=given[0], preset=key)
+    presets = _coordinator(call).config_entry.runtime_data.presets
+    return presets, presets.find(key)
+
+
+def _units(data: Mapping[str, Any]) -> Decimal:
+    value: str = data.get(ATTR_UNITS, "1")
+    try:
+        units = Decimal(value)
+    except InvalidOperation:
+        raise _validation_error(
+            "invalid_amount", field=ATTR_UNITS, value=value
+        ) from None
+    if not units.is_finite():
+        raise _validation_error("invalid_amount", field=ATTR_UNITS, value=value)
+    return units
+
+
 async def _async_create_app_session(call: ServiceCall) -> ServiceResponse:
+    if found := _preset(call, PRESET_CREATE_FIELDS):
+        presets, preset = found
+        session = await presets.async_open(
+            preset, call.data.get(ATTR_NONCE), call.data.get(ATTR_SESSION_DATA)
+        )
+        return _session_response(session)
     coordinator = _coordinator(call)
     definition, allocations = _create_request(call.data, coordinator)
     session = await coordinator.async_create_app_session(
@@ -343,6 +393,12 @@ async def _async_submit_app_state(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_pay_in_session(call: ServiceCall) -> ServiceResponse:
+    if found := _preset(call, PRESET_PAY_FIELDS):
+        presets, preset = found
+        return _session_response(await presets.async_pay(preset, _units(call.data)))
+    if ATTR_UNITS in call.data:
+        raise _validation_error("preset_required", field=ATTR_UNITS)
+    _require(call.data, (ATTR_APP_SESSION_ID, ATTR_AMOUNT), "field_required")
     coordinator = _coordinator(call)
     session = await coordinator.async_pay_in_session(
         _app_session_id(call.data),
@@ -355,12 +411,16 @@ async def _async_pay_in_session(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_close_app_session(call: ServiceCall) -> ServiceResponse:
-    coordinator = _coordinator(call)
-    allocations = call.data.get(ATTR_ALLOCATIONS)
-    session = await coordinator.async_close_app_session(
-        _app_session_id(call.data),
-        None if allocations is None else _allocations(allocations),
-        call.data.get(ATTR_SESSION_DATA),
+    items = call.data.get(ATTR_ALLOCATIONS)
+    allocations = None if items is None else _allocations(items)
+    session_data = call.data.get(ATTR_SESSION_DATA)
+    if found := _preset(call, PRESET_CLOSE_FIELDS):
+        presets, preset = found
+        session = await presets.async_close(preset, allocations, session_data)
+        return _session_response(session)
+    _require(call.data, (ATTR_APP_SESSION_ID,), "field_required")
+    session = await _coordinator(call).async_close_app_session(
+        _app_session_id(call.data), allocations, session_data
     )
     return _session_response(session)
 

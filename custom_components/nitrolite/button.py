@@ -1,0 +1,89 @@
+"""Buttons of payment presets: open a session, pay one unit, close it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import NitroliteConfigEntry
+from .entity import NitrolitePresetEntity
+from .presets import Preset, PresetManager
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class NitrolitePresetButtonDescription(ButtonEntityDescription):
+    """A preset action; available only while it can apply."""
+
+    needs_open_session: bool
+    press_fn: Callable[[PresetManager, Preset], Coroutine[Any, Any, object]]
+
+
+PRESET_BUTTONS: tuple[NitrolitePresetButtonDescription, ...] = (
+    NitrolitePresetButtonDescription(
+        key="open_session",
+        translation_key="open_session",
+        needs_open_session=False,
+        press_fn=lambda presets, preset: presets.async_open(preset),
+    ),
+    NitrolitePresetButtonDescription(
+        key="pay_unit",
+        translation_key="pay_unit",
+        needs_open_session=True,
+        press_fn=lambda presets, preset: presets.async_pay(preset, Decimal(1)),
+    ),
+    NitrolitePresetButtonDescription(
+        key="close_session",
+        translation_key="close_session",
+        needs_open_session=True,
+        press_fn=lambda presets, preset: presets.async_close(preset),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: NitroliteConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the buttons of each preset, now and when presets are added."""
+    presets = entry.runtime_data.presets
+
+    @callback
+    def _async_add(subentry_ids: Iterable[str]) -> None:
+        for subentry_id in subentry_ids:
+            preset = presets.presets[subentry_id]
+            async_add_entities(
+                (
+                    NitrolitePresetButton(presets, description, preset)
+                    for description in PRESET_BUTTONS
+                ),
+                config_subentry_id=subentry_id,
+            )
+
+    presets.async_add_preset_listener(_async_add)
+
+
+class NitrolitePresetButton(NitrolitePresetEntity, ButtonEntity):
+    """Run one of a preset's actions."""
+
+    entity_description: NitrolitePresetButtonDescription
+
+    @property
+    def available(self) -> bool:
+        """Available while connected and the preset's session is in the right state."""
+        has_open = self.presets.open_session(self.subentry_id) is not None
+        return (
+            super().available and has_open == self.entity_description.needs_open_session
+        )
+
+    async def async_press(self) -> None:
+        """Run the action; a refusal raises a translated error."""
+        await self.entity_description.press_fn(self.presets, self.preset)

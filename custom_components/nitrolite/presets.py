@@ -1,0 +1,374 @@
+"""Payment presets: a counterparty, a deposit and a unit price, with their current session.
+
+A preset is a config subentry. Which app session belongs to which preset, with the last
+allocations seen of it, is kept in a Store: the ClearNode lists open sessions without
+their allocations, so a restart would otherwise lose the state payments are computed from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+import time
+from typing import TypedDict
+
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+    ConfigSubentry,
+)
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.storage import Store
+from homeassistant.util import slugify
+
+from .clearnode import Allocation, AppDefinition, AppSession
+from .const import (
+    CONF_APPLICATION,
+    CONF_ASSET,
+    CONF_CHALLENGE,
+    CONF_COUNTERPARTY,
+    CONF_COUNTERPARTY_WEIGHT,
+    CONF_DEPOSIT,
+    CONF_OWN_WEIGHT,
+    CONF_PROTOCOL,
+    CONF_QUORUM,
+    CONF_UNIT_PRICE,
+    DOMAIN,
+    SUBENTRY_TYPE_PRESET,
+)
+from .coordinator import NitroliteCoordinator
+
+STORAGE_VERSION = 1
+SAVE_DELAY_SECONDS = 1
+
+type PresetListener = Callable[[Iterable[str]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """What a payment preset's subentry says."""
+
+    subentry_id: str
+    name: str
+    counterparty: str
+    asset: str
+    deposit: Decimal
+    unit_price: Decimal
+    protocol: str
+    weights: tuple[int, int]
+    quorum: int
+    challenge: int
+    application: str
+
+    @classmethod
+    def from_subentry(cls, subentry: ConfigSubentry) -> Preset:
+        """Read a preset subentry's data."""
+        data = subentry.data
+        return cls(
+            subentry_id=subentry.subentry_id,
+            name=data[CONF_NAME],
+            counterparty=data[CONF_COUNTERPARTY],
+            asset=data[CONF_ASSET],
+            deposit=Decimal(data[CONF_DEPOSIT]),
+            unit_price=Decimal(data[CONF_UNIT_PRICE]),
+            protocol=data[CONF_PROTOCOL],
+            weights=(data[CONF_OWN_WEIGHT], data[CONF_COUNTERPARTY_WEIGHT]),
+            quorum=data[CONF_QUORUM],
+            challenge=data[CONF_CHALLENGE],
+            application=data[CONF_APPLICATION],
+        )
+
+    @property
+    def slug(self) -> str:
+        """The name as services accept it, e.g. ev_charger."""
+        return slugify(self.name)
+
+    def definition(self, wallet: str, nonce: int) -> AppDefinition:
+        """Return the app definition of a new session of this preset."""
+        return AppDefinition(
+            application=self.application,
+            protocol=self.protocol,
+            participants=(wallet, self.counterparty),
+            weights=self.weights,
+            quorum=self.quorum,
+            challenge=self.challenge,
+            nonce=nonce,
+        )
+
+    def funding(self, wallet: str) -> list[Allocation]:
+        """We deposit; the counterparty joins with nothing."""
+        return [
+            Allocation(wallet, self.asset, self.deposit),
+            Allocation(self.counterparty, self.asset, Decimal(0)),
+        ]
+
+
+class _AllocationRecord(TypedDict):
+    participant: str
+    asset: str
+    amount: str
+
+
+class _SessionRecord(TypedDict):
+    app_session_id: str
+    version: int
+    allocations: list[_AllocationRecord] | None
+
+
+def _record(session: AppSession) -> _SessionRecord:
+    return {
+        "app_session_id": session.app_session_id,
+        "version": session.version,
+        "allocations": None
+        if session.allocations is None
+        else [
+            {
+                "participant": allocation.participant,
+                "asset": allocation.asset,
+                "amount": str(allocation.amount),
+            }
+            for allocation in session.allocations
+        ],
+    }
+
+
+def _allocations(record: _SessionRecord) -> tuple[Allocation, ...] | None:
+    if record["allocations"] is None:
+        return None
+    return tuple(
+        Allocation(item["participant"], item["asset"], Decimal(item["amount"]))
+        for item in record["allocations"]
+    )
+
+
+def _validation_error(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, _SessionRecord]]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.presets")
+
+
+async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete the stored preset sessions of a removed entry."""
+    await _store(hass, entry_id).async_remove()
+
+
+def preset_device_key(coordinator: NitroliteCoordinator, subentry_id: str) -> str:
+    """Return the identifier of a preset's device."""
+    return f"{coordinator.device_key}_preset_{subentry_id}"
+
+
+class PresetManager:
+    """The presets of one entry, their current sessions, and the actions on them."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, coordinator: NitroliteCoordinator
+    ) -> None:
+        """Nothing is read yet; see async_load."""
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self._store = _store(hass, entry.entry_id)
+        self._records: dict[str, _SessionRecord] = {}
+        self._known_ids: set[str] = set()
+        self._listeners: list[PresetListener] = []
+
+    # Lifecycle ---------------------------------------------------------------
+
+    async def async_load(self) -> None:
+        """Recover each preset's session, and its allocations if still current."""
+        self._records = await self._store.async_load() or {}
+        for record in self._records.values():
+            if (allocations := _allocations(record)) is not None:
+                self.coordinator.async_restore_allocations(
+                    record["app_session_id"], record["version"], allocations
+                )
+        self._known_ids = set(self.presets)
+
+    @callback
+    def async_start(self) -> None:
+        """Follow subentry changes and session updates until the entry unloads."""
+        entry = self.entry
+        entry.async_on_unload(
+            async_dispatcher_connect(
+                self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._async_entry_changed
+            )
+        )
+        entry.async_on_unload(
+            self.coordinator.async_add_listener(self._async_track_sessions)
+        )
+        entry.async_on_unload(self._async_save)
+
+    @callback
+    def async_add_preset_listener(self, listener: PresetListener) -> None:
+        """Call listener with the ids of the presets now and of those added later."""
+        self._listeners.append(listener)
+        self.entry.async_on_unload(lambda: self._listeners.remove(listener))
+        listener(list(self.presets))
+
+    @callback
+    def _async_entry_changed(
+        self, change: ConfigEntryChange, entry: ConfigEntry
+    ) -> None:
+        if entry is not self.entry or change is not ConfigEntryChange.UPDATED:
+            return
+        presets = self.presets
+        added = [
+            subentry_id for subentry_id in presets if subentry_id not in self._known_ids
+        ]
+        self._known_ids = set(presets)
+        for subentry_id in set(self._records) - self._known_ids:
+            del self._records[subentry_id]
+        self._async_rename_devices(presets.values())
+        for listener in list(self._listeners):
+            listener(added)
+        self.coordinator.async_update_listeners()
+
+    @callback
+    def _async_rename_devices(self, presets: Iterable[Preset]) -> None:
+        registry = dr.async_get(self.hass)
+        for preset in presets:
+            device = registry.async_get_device(
+                {(DOMAIN, preset_device_key(self.coordinator, preset.subentry_id))}
+            )
+            if device is not None and device.name != preset.name:
+                registry.async_update_device(device.id, name=preset.name)
+
+    @callback
+    def _async_track_sessions(self) -> None:
+        """Remember the newest allocations seen of each preset's session."""
+        changed = False
+        for subentry_id, record in self._records.items():
+            session = self.coordinator.data.app_sessions.get(record["app_session_id"])
+            if session is None or session.allocations is None:
+                continue
+            if session.version > record["version"]:
+                self._records[subentry_id] = _record(session)
+                changed = True
+        if changed:
+            self._store.async_delay_save(lambda: self._records, SAVE_DELAY_SECONDS)
+
+    async def _async_save(self) -> None:
+        await self._store.async_save(self._records)
+
+    # Presets and their sessions ------------------------------------------------
+
+    @property
+    def presets(self) -> dict[str, Preset]:
+        """The entry's presets by subentry id."""
+        return {
+            subentry.subentry_id: Preset.from_subentry(subentry)
+            for subentry in self.entry.get_subentries_of_type(SUBENTRY_TYPE_PRESET)
+        }
+
+    def get(self, subentry_id: str) -> Preset | None:
+        """Return a preset by subentry id, if it still exists."""
+        subentry = self.entry.subentries.get(subentry_id)
+        if subentry is None or subentry.subentry_type != SUBENTRY_TYPE_PRESET:
+            return None
+        return Preset.from_subentry(subentry)
+
+    def find(self, key: str) -> Preset:
+        """Return the preset with this subentry id, name or slug."""
+        slug = slugify(key)
+        for preset in self.presets.values():
+            if key == preset.subentry_id or slug == preset.slug:
+                return preset
+        raise _validation_error("unknown_preset", preset=key)
+
+    def session(self, subentry_id: str) -> AppSession | None:
+        """Return the preset's latest session, while Home Assistant knows it."""
+        record = self._records.get(subentry_id)
+        if record is None:
+            return None
+        return self.coordinator.data.app_sessions.get(record["app_session_id"])
+
+    def open_session(self, subentry_id: str) -> AppSession | None:
+        """Return the preset's session if it is open."""
+        session = self.session(subentry_id)
+        return session if session is not None and session.status == "open" else None
+
+    def paid(self, preset: Preset) -> Decimal | None:
+        """Return what the counterparty holds in the preset's session: paid so far."""
+        session = self.session(preset.subentry_id)
+        if session is None or session.allocations is None:
+            return None
+        return sum(
+            (
+                allocation.amount
+                for allocation in session.allocations
+                if allocation.participant == preset.counterparty
+                and allocation.asset == preset.asset
+            ),
+            Decimal(0),
+        )
+
+    def remaining(self, preset: Preset) -> Decimal | None:
+        """Return what we still hold in the preset's session."""
+        session = self.session(preset.subentry_id)
+        if session is None:
+            return None
+        return self.coordinator.own_allocation(session.app_session_id).get(preset.asset)
+
+    # Actions -------------------------------------------------------------------
+
+    async def async_open(
+        self,
+        preset: Preset,
+        nonce: int | None = None,
+        session_data: str | None = None,
+    ) -> AppSession:
+        """Open a session with the preset's counterparty, deposit and definition."""
+        if self.open_session(preset.subentry_id) is not None:
+            raise _validation_error("preset_session_open", preset=preset.name)
+        wallet = self.coordinator.wallet_address
+        session = await self.coordinator.async_create_app_session(
+            preset.definition(wallet, nonce or time.time_ns() // 1_000_000),
+            preset.funding(wallet),
+            session_data,
+        )
+        self._records[preset.subentry_id] = _record(session)
+        await self._async_save()
+        return session
+
+    async def async_pay(self, preset: Preset, units: Decimal) -> AppSession:
+        """Pay units × the preset's unit price in its open session."""
+        if units <= 0:
+            raise _validation_error("units_not_positive", units=str(units))
+        session = self._require_open(preset)
+        return await self.coordinator.async_pay_in_session(
+            session.app_session_id,
+            units * preset.unit_price,
+            preset.asset,
+            None,
+            preset.counterparty,
+        )
+
+    async def async_close(
+        self,
+        preset: Preset,
+        allocations: Sequence[Allocation] | None = None,
+        session_data: str | None = None,
+    ) -> AppSession:
+        """Close the preset's open session."""
+        session = self._require_open(preset)
+        return await self.coordinator.async_close_app_session(
+            session.app_session_id, allocations, session_data
+        )
+
+    def _require_open(self, preset: Preset) -> AppSession:
+        session = self.open_session(preset.subentry_id)
+        if session is None:
+            raise _validation_error("preset_no_open_session", preset=preset.name)
+        return session
