@@ -237,13 +237,18 @@ class PresetManager:
 
     @callback
     def _async_rename_devices(self, presets: Iterable[Preset]) -> None:
+        names = {
+            (
+                DOMAIN,
+                preset_device_key(self.coordinator, preset.subentry_id),
+            ): preset.name
+            for preset in presets
+        }
         registry = dr.async_get(self.hass)
-        for preset in presets:
-            device = registry.async_get_device(
-                {(DOMAIN, preset_device_key(self.coordinator, preset.subentry_id))}
-            )
-            if device is not None and device.name != preset.name:
-                registry.async_update_device(device.id, name=preset.name)
+        for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
+            for identifier in device.identifiers & names.keys():
+                if device.name != names[identifier]:
+                    registry.async_update_device(device.id, name=names[identifier])
 
     @callback
     def _async_track_sessions(self) -> None:
@@ -339,6 +344,7 @@ class PresetManager:
             session_data,
         )
         self._records[preset.subentry_id] = _record(session)
+        self.coordinator.async_update_listeners()
         await self._async_save()
         return session
 
