@@ -140,13 +140,19 @@ class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):
         self.entity_description = description
         self.presets = presets
         self.subentry_id = preset.subentry_id
+        self._preset = preset
         device_key = preset_device_key(presets.coordinator, preset.subentry_id)
         self._attr_unique_id = f"{device_key}_{description.key}"
         self._attr_device_info = preset_device_info(presets.coordinator, preset)
 
     @property
     def preset(self) -> Preset:
-        """The preset as currently configured."""
-        preset = self.presets.get(self.subentry_id)
-        assert preset is not None  # entities are removed with their subentry
-        return preset
+        """The preset as currently configured (as last seen, once removed)."""
+        if (preset := self.presets.get(self.subentry_id)) is not None:
+            self._preset = preset
+        return self._preset
+
+    @property
+    def available(self) -> bool:
+        """Available while connected and the preset exists."""
+        return super().available and self.presets.get(self.subentry_id) is not None

@@ -118,29 +118,25 @@ class _AllocationRecord(TypedDict):
 class _SessionRecord(TypedDict):
     app_session_id: str
     version: int
-    allocations: list[_AllocationRecord] | None
+    allocations: list[_AllocationRecord]
 
 
 def _record(session: AppSession) -> _SessionRecord:
     return {
         "app_session_id": session.app_session_id,
         "version": session.version,
-        "allocations": None
-        if session.allocations is None
-        else [
+        "allocations": [
             {
                 "participant": allocation.participant,
                 "asset": allocation.asset,
                 "amount": str(allocation.amount),
             }
-            for allocation in session.allocations
+            for allocation in session.allocations or ()
         ],
     }
 
 
-def _allocations(record: _SessionRecord) -> tuple[Allocation, ...] | None:
-    if record["allocations"] is None:
-        return None
+def _allocations(record: _SessionRecord) -> tuple[Allocation, ...]:
     return tuple(
         Allocation(item["participant"], item["asset"], Decimal(item["amount"]))
         for item in record["allocations"]
@@ -190,10 +186,9 @@ class PresetManager:
         """Recover each preset's session, and its allocations if still current."""
         self._records = await self._store.async_load() or {}
         for record in self._records.values():
-            if (allocations := _allocations(record)) is not None:
-                self.coordinator.async_restore_allocations(
-                    record["app_session_id"], record["version"], allocations
-                )
+            self.coordinator.async_restore_allocations(
+                record["app_session_id"], record["version"], _allocations(record)
+            )
         self._known_ids = set(self.presets)
 
     @callback

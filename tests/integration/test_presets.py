@@ -379,3 +379,21 @@ async def test_setup_without_presets(
     )
     await setup_entry(hass, entry)
     assert not hass.states.async_entity_ids("button")
+
+
+async def test_removing_a_preset_forgets_its_session(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The session stays open on the server, but no longer belongs to a preset."""
+    await press(hass, OPEN)
+    session_id = state(hass, SESSION_ID)
+
+    hass.config_entries.async_remove_subentry(loaded_entry, PRESET_ID)
+    await hass.async_block_till_done()
+
+    assert hass.states.get(STATUS) is None
+    assert session_id in loaded_entry.runtime_data.coordinator.data.app_sessions
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
+    assert hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.presets"]["data"] == {}
