@@ -36,6 +36,22 @@ DEMO_ENTRY = {
     "session_key_lifetime": 24,
 }
 
+DEMO_PRESET = {
+    "name": "Demo charger",
+    "counterparty": DEMO_COUNTERPARTY_ADDRESS,
+    "asset": "usdc",
+    "deposit": "20",
+    "unit_price": "0.30",
+    "advanced": {
+        "protocol": "NitroRPC/0.4",
+        "own_weight": 100,
+        "counterparty_weight": 0,
+        "quorum": 100,
+        "challenge": 0,
+        "application": "home-assistant",
+    },
+}
+
 
 def parse_arguments() -> argparse.Namespace:
     """Read the command line."""
@@ -56,6 +72,11 @@ async def configure_nitrolite(hass: HomeAssistantProcess, endpoint: str) -> None
     )
     if result.get("type") != "create_entry":
         msg = f"the Nitrolite config flow did not finish: {result}"
+        raise RuntimeError(msg)
+    entry_id = result["result"]["entry_id"]
+    result = await hass.run_subentry_flow(entry_id, "preset", DEMO_PRESET)
+    if result.get("type") != "create_entry":
+        msg = f"the payment preset flow did not finish: {result}"
         raise RuntimeError(msg)
 
 

@@ -193,6 +193,18 @@ class HomeAssistantProcess:
             f"/api/config/config_entries/flow/{flow['flow_id']}", user_input
         )
 
+    async def run_subentry_flow(
+        self, entry_id: str, subentry_type: str, user_input: dict[str, Any]
+    ) -> Any:
+        """Start a subentry flow of an entry and submit one form."""
+        flow = await self._post(
+            "/api/config/config_entries/subentries/flow",
+            {"handler": [entry_id, subentry_type]},
+        )
+        return await self._post(
+            f"/api/config/config_entries/subentries/flow/{flow['flow_id']}", user_input
+        )
+
     async def call_service(
         self, domain: str, service: str, data: dict[str, Any]
     ) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from devtools.develop import DEMO_ENTRY, DEMO_FUNDS, OWNER, OWNER_PASSWORD
+from devtools.develop import DEMO_ENTRY, DEMO_FUNDS, DEMO_PRESET, OWNER, OWNER_PASSWORD
 from devtools.homeassistant import HomeAssistantProcess
 from local_clearnode import LocalClearNode
 from local_clearnode.constants import DEMO_COUNTERPARTY_ADDRESS, DEMO_WALLET_ADDRESS
@@ -93,6 +93,11 @@ async def test_user_opens_pays_and_closes_a_session(
     assert result["type"] == "create_entry"
     assert result["title"].lower().startswith(DEMO_WALLET_ADDRESS.lower()[:6])
     assert DEMO_ENTRY["private_key"][2:] not in str(result)
+    preset = await hass_process.run_subentry_flow(
+        result["result"]["entry_id"], "preset", DEMO_PRESET
+    )
+    assert preset["type"] == "create_entry"
+    assert preset["title"] == "Demo charger"
 
     await wait_for_state(hass_process, connectivity, "on")
     await wait_for_state(hass_process, usdc_balance, "1000")
