@@ -555,8 +555,10 @@ class PresetSubentryFlow(ConfigSubentryFlow):
         entry: ConfigEntry, name: str, editing: ConfigSubentry | None
     ) -> None:
         slug = slugify(name)
-        for subentry in entry.get_subentries_of_type(SUBENTRY_TYPE_PRESET):
-            if subentry is not editing and subentry.unique_id == slug:
+        for subentry in entry.subentries.values():
+            if subentry is editing or subentry.subentry_type != SUBENTRY_TYPE_PRESET:
+                continue
+            if subentry.unique_id == slug:
                 raise InputError(CONF_NAME, "name_exists")
 
 

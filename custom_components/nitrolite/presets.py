@@ -269,7 +269,8 @@ class PresetManager:
         """The entry's presets by subentry id."""
         return {
             subentry.subentry_id: Preset.from_subentry(subentry)
-            for subentry in self.entry.get_subentries_of_type(SUBENTRY_TYPE_PRESET)
+            for subentry in self.entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_TYPE_PRESET
         }
 
     def get(self, subentry_id: str) -> Preset | None:
