@@ -28,6 +28,7 @@ from .coordinator import (
 from .entity import service_device_info
 from .presets import PresetManager, async_remove_store, preset_device_key
 from .services import async_setup_services
+from .storage import async_remove_session_store
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -80,7 +81,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> None:
-    """Forget which sessions belonged to the entry's presets."""
+    """Forget the entry's remembered sessions and which belonged to its presets."""
+    await async_remove_session_store(hass, entry.entry_id)
     await async_remove_store(hass, entry.entry_id)
 
 

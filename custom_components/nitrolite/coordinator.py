@@ -63,6 +63,7 @@ from .const import (
     EVENT_UPDATED,
     LOGGER,
 )
+from .storage import SessionStore
 
 if TYPE_CHECKING:
     from .presets import PresetManager
@@ -112,6 +113,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             update_interval=None,
         )
         self.client = client
+        self._session_store = SessionStore(hass, config_entry.entry_id)
         self._event_listeners: list[NitroliteEventListener] = []
         self._unsub_stop: CALLBACK_TYPE | None = None
 
@@ -151,16 +153,21 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             ) from err
         repairs.async_delete_issues(self.hass, self.config_entry)
 
+    async def _async_setup(self) -> None:
+        await self._session_store.async_load()
+
     async def _async_update_data(self) -> NitroliteData:
         """Read balances and our open app sessions (start-up discovery)."""
         try:
             balances = await self.client.get_ledger_balances()
-            sessions = [
-                session
-                async for session in self.client.iter_app_sessions(
-                    participant=self.wallet_address, status="open"
-                )
-            ]
+            sessions = self._session_store.async_restore(
+                [
+                    session
+                    async for session in self.client.iter_app_sessions(
+                        participant=self.wallet_address, status="open"
+                    )
+                ]
+            )
             data = NitroliteData(connection_state=ConnectionState.CONNECTED)
             data.balances = _balance_map(balances)
             for session in sessions:
@@ -234,6 +241,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             self._unsub_stop()
             self._unsub_stop = None
         await self.client.close()
+        await self._session_store.async_flush()
 
     # Pushes from the ClearNode -------------------------------------------------
 
@@ -279,7 +287,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             for session in event.open_sessions
             if session.app_session_id not in data.app_sessions
         ]
-        listed = [self._with_known_allocations(s) for s in event.open_sessions]
+        listed = self._session_store.async_restore(event.open_sessions)
         for session in listed:
             self._async_store_session(session)
         for session in unknown:
@@ -294,13 +302,6 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 self._async_refresh_own_allocations(unresolved),
                 f"{DOMAIN}_own_allocations",
             )
-
-    def _with_known_allocations(self, listed: AppSession) -> AppSession:
-        """Keep the allocations we hold when the listing shows the same version."""
-        known = self.data.app_sessions.get(listed.app_session_id)
-        if listed.allocations is None and known and known.version == listed.version:
-            return replace(listed, allocations=known.allocations)
-        return listed
 
     @callback
     def _async_session_pushed(self, session: AppSession) -> None:
@@ -333,6 +334,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self.data.app_sessions[session.app_session_id] = session
         if session.allocations is not None:
             self.data.own_allocations.pop(session.app_session_id, None)
+        self._session_store.async_remember(session)
 
     @callback
     def _async_store_closed(self, session: AppSession) -> None:
@@ -388,22 +390,12 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             self._async_publish()
 
     @callback
-    def async_restore_allocations(
-        self, app_session_id: str, version: int, allocations: Sequence[Allocation]
-    ) -> None:
-        """Take allocations remembered from before a restart if still current."""
-        session = self.data.app_sessions.get(app_session_id)
-        if session is None or session.allocations is not None:
-            return
-        if session.version == version:
-            self._async_store_session(replace(session, allocations=tuple(allocations)))
-
-    @callback
     def async_forget_session(self, session_id: str) -> None:
         """Drop an app session from the state model."""
         self.data.app_sessions.pop(session_id, None)
         self.data.closed_at.pop(session_id, None)
         self.data.own_allocations.pop(session_id, None)
+        self._session_store.async_forget(session_id)
 
     @property
     def closed_session_retention(self) -> timedelta:

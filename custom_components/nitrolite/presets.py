@@ -1,8 +1,7 @@
 """Payment presets: a counterparty, a deposit and a unit price, with their current session.
 
-A preset is a config subentry. Which app session belongs to which preset, with the last
-allocations seen of it, is kept in a Store: the ClearNode lists open sessions without
-their allocations, so a restart would otherwise lose the state payments are computed from.
+A preset is a config subentry. Which app session belongs to which preset is kept in a
+Store; the session's allocations are remembered with all of the wallet's sessions (storage).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 import time
-from typing import TypedDict
 
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
@@ -45,7 +43,6 @@ from .const import (
 from .coordinator import NitroliteCoordinator
 
 STORAGE_VERSION = 1
-SAVE_DELAY_SECONDS = 1
 
 type PresetListener = Callable[[Iterable[str]], None]
 
@@ -109,40 +106,6 @@ class Preset:
         ]
 
 
-class _AllocationRecord(TypedDict):
-    participant: str
-    asset: str
-    amount: str
-
-
-class _SessionRecord(TypedDict):
-    app_session_id: str
-    version: int
-    allocations: list[_AllocationRecord]
-
-
-def _record(session: AppSession) -> _SessionRecord:
-    return {
-        "app_session_id": session.app_session_id,
-        "version": session.version,
-        "allocations": [
-            {
-                "participant": allocation.participant,
-                "asset": allocation.asset,
-                "amount": str(allocation.amount),
-            }
-            for allocation in session.allocations or ()
-        ],
-    }
-
-
-def _allocations(record: _SessionRecord) -> tuple[Allocation, ...]:
-    return tuple(
-        Allocation(item["participant"], item["asset"], Decimal(item["amount"]))
-        for item in record["allocations"]
-    )
-
-
 def _validation_error(key: str, **placeholders: str) -> ServiceValidationError:
     return ServiceValidationError(
         translation_domain=DOMAIN,
@@ -151,7 +114,7 @@ def _validation_error(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
-def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, _SessionRecord]]:
+def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, str]]:
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.presets")
 
 
@@ -176,32 +139,26 @@ class PresetManager:
         self.entry = entry
         self.coordinator = coordinator
         self._store = _store(hass, entry.entry_id)
-        self._records: dict[str, _SessionRecord] = {}
+        # App session id by preset subentry id.
+        self._session_ids: dict[str, str] = {}
         self._known_ids: set[str] = set()
         self._listeners: list[PresetListener] = []
 
     # Lifecycle ---------------------------------------------------------------
 
     async def async_load(self) -> None:
-        """Recover each preset's session, and its allocations if still current."""
-        self._records = await self._store.async_load() or {}
-        for record in self._records.values():
-            self.coordinator.async_restore_allocations(
-                record["app_session_id"], record["version"], _allocations(record)
-            )
+        """Recover which session belongs to which preset."""
+        self._session_ids = await self._store.async_load() or {}
         self._known_ids = set(self.presets)
 
     @callback
     def async_start(self) -> None:
-        """Follow subentry changes and session updates until the entry unloads."""
+        """Follow subentry changes until the entry unloads."""
         entry = self.entry
         entry.async_on_unload(
             async_dispatcher_connect(
                 self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._async_entry_changed
             )
-        )
-        entry.async_on_unload(
-            self.coordinator.async_add_listener(self._async_track_sessions)
         )
         entry.async_on_unload(self._async_save)
 
@@ -223,8 +180,8 @@ class PresetManager:
             subentry_id for subentry_id in presets if subentry_id not in self._known_ids
         ]
         self._known_ids = set(presets)
-        for subentry_id in set(self._records) - self._known_ids:
-            del self._records[subentry_id]
+        for subentry_id in set(self._session_ids) - self._known_ids:
+            del self._session_ids[subentry_id]
         self._async_rename_devices(presets.values())
         for listener in list(self._listeners):
             listener(added)
@@ -245,22 +202,8 @@ class PresetManager:
                 if device.name != names[identifier]:
                     registry.async_update_device(device.id, name=names[identifier])
 
-    @callback
-    def _async_track_sessions(self) -> None:
-        """Remember the newest allocations seen of each preset's session."""
-        changed = False
-        for subentry_id, record in self._records.items():
-            session = self.coordinator.data.app_sessions.get(record["app_session_id"])
-            if session is None or session.allocations is None:
-                continue
-            if session.version > record["version"]:
-                self._records[subentry_id] = _record(session)
-                changed = True
-        if changed:
-            self._store.async_delay_save(lambda: self._records, SAVE_DELAY_SECONDS)
-
     async def _async_save(self) -> None:
-        await self._store.async_save(self._records)
+        await self._store.async_save(self._session_ids)
 
     # Presets and their sessions ------------------------------------------------
 
@@ -290,10 +233,10 @@ class PresetManager:
 
     def session(self, subentry_id: str) -> AppSession | None:
         """Return the preset's latest session, while Home Assistant knows it."""
-        record = self._records.get(subentry_id)
-        if record is None:
+        session_id = self._session_ids.get(subentry_id)
+        if session_id is None:
             return None
-        return self.coordinator.data.app_sessions.get(record["app_session_id"])
+        return self.coordinator.data.app_sessions.get(session_id)
 
     def open_session(self, subentry_id: str) -> AppSession | None:
         """Return the preset's session if it is open."""
@@ -339,7 +282,7 @@ class PresetManager:
             preset.funding(wallet),
             session_data,
         )
-        self._records[preset.subentry_id] = _record(session)
+        self._session_ids[preset.subentry_id] = session.app_session_id
         self.coordinator.async_update_listeners()
         await self._async_save()
         return session

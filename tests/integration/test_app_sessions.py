@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
@@ -27,6 +28,7 @@ from custom_components.nitrolite.clearnode import (
 )
 from custom_components.nitrolite.const import CONF_CLOSED_SESSION_RETENTION, DOMAIN
 from custom_components.nitrolite.coordinator import NitroliteCoordinator
+from custom_components.nitrolite.storage import SAVE_DELAY_SECONDS
 from local_clearnode import LocalClearNode
 
 from .conftest import COUNTERPARTY, COUNTERPARTY_KEY, SECRETS, WALLET
@@ -149,15 +151,13 @@ async def test_closed_sessions_disappear_after_the_retention_time(
     assert hass.states.get(session_entity(session, "status")) is None
 
 
-async def test_a_payment_pushed_by_the_counterparty_fires_a_payment_event(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+async def counterparty_takes_one_usdc(
+    hass: HomeAssistant, node: LocalClearNode
 ) -> None:
-    """An asu push in which the counterparty takes 1 usdc is reported as a payment."""
-    session = await open_session(loaded_entry)
-    payments = async_capture_events(hass, f"{DOMAIN}_app_session_payment")
+    """Let the counterparty alone submit a state of our only session: 3 usdc to us, 1 to it."""
     counterparty = ClearNodeClient(
         async_get_clientsession(hass),
-        loaded_entry.data["endpoint"],
+        node.url,
         COUNTERPARTY_KEY,
         allowances={"usdc": Decimal(1)},
     )
@@ -173,9 +173,19 @@ async def test_a_payment_pushed_by_the_counterparty_fires_a_payment_event(
                 Allocation(COUNTERPARTY, "usdc", Decimal(1)),
             ],
         )
-        await wait_for(hass, lambda: bool(payments))
     finally:
         await counterparty.close()
+
+
+async def test_a_payment_pushed_by_the_counterparty_fires_a_payment_event(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """An asu push in which the counterparty takes 1 usdc is reported as a payment."""
+    session = await open_session(loaded_entry)
+    payments = async_capture_events(hass, f"{DOMAIN}_app_session_payment")
+
+    await counterparty_takes_one_usdc(hass, clearnode)
+    await wait_for(hass, lambda: bool(payments))
 
     assert payments[0].data["from"] == WALLET
     assert payments[0].data["to"] == COUNTERPARTY
@@ -186,22 +196,94 @@ async def test_a_payment_pushed_by_the_counterparty_fires_a_payment_event(
     assert event_state.attributes["to"] == COUNTERPARTY
 
 
+async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
+    """Call a nitrolite action the way a script does, and return its response."""
+    response = await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=True
+    )
+    assert response is not None
+    return response
+
+
 async def test_sessions_are_discovered_at_start_up(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
-    """After a reload, open sessions come back with our share read from the ledger."""
-    session = await open_session(loaded_entry)
+    """After a reload, a session opened with the plain action can be paid in and closed."""
+    created = await call(
+        hass, "create_app_session", counterparty=COUNTERPARTY, asset="usdc", amount="4"
+    )
+    session_id = created["app_session_id"]
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
 
+    discovered = coordinator_of(loaded_entry).data.app_sessions[session_id]
+    assert discovered.allocations == tuple(funding("4"))
+    assert hass.states.get(session_entity(discovered, "my_allocation")).state == "4"
+    await call(hass, "pay_in_session", app_session_id=session_id, amount="1.5")
+    closed = await call(hass, "close_app_session", app_session_id=session_id)
+    assert closed["status"] == "closed"
+    assert clearnode.balance(WALLET, "usdc") == Decimal("98.5")
+    assert clearnode.balance(COUNTERPARTY, "usdc") == Decimal("21.5")
+
+
+async def test_a_state_changed_while_unloaded_leaves_the_allocations_unknown(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """The remembered version is stale: only our own share is known; paying is refused."""
+    session = await open_session(loaded_entry)
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await counterparty_takes_one_usdc(hass, clearnode)
+
+    await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
     discovered = coordinator_of(loaded_entry).data.app_sessions[session.app_session_id]
-    assert discovered.allocations is None
-    assert hass.states.get(session_entity(session, "my_allocation")).state == "4"
+    assert (discovered.version, discovered.allocations) == (2, None)
+    assert hass.states.get(session_entity(session, "my_allocation")).state == "3"
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator_of(loaded_entry).async_pay_in_session(
-            session.app_session_id, Decimal(1), None, None, None
+        await call(
+            hass, "pay_in_session", app_session_id=session.app_session_id, amount="1"
         )
     assert err.value.translation_key == "allocations_unknown"
+    assert clearnode.allocation(session.app_session_id, COUNTERPARTY, "usdc") == 1
+
+
+async def test_allocations_are_stored_while_the_session_is_open(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Each state we see is saved a moment later; a closed session is forgotten."""
+    key = f"{DOMAIN}.{loaded_entry.entry_id}.sessions"
+    coordinator = coordinator_of(loaded_entry)
+    session = await open_session(loaded_entry)
+    await coordinator.async_pay_in_session(
+        session.app_session_id, Decimal("0.5"), None, None, None
+    )
+    freezer.tick(timedelta(seconds=SAVE_DELAY_SECONDS))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert hass_storage[key]["data"] == {
+        session.app_session_id: {
+            "version": 2,
+            "allocations": [
+                {"participant": WALLET, "asset": "usdc", "amount": "3.5"},
+                {"participant": COUNTERPARTY, "asset": "usdc", "amount": "0.5"},
+            ],
+        }
+    }
+
+    await coordinator.async_close_app_session(session.app_session_id, None, None)
+    freezer.tick(timedelta(seconds=SAVE_DELAY_SECONDS))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"] == {}
+
+    await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
 
 
 async def test_recently_closed_sessions_are_discovered_at_start_up(
