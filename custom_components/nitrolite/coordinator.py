@@ -287,7 +287,11 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             for session in event.open_sessions
             if session.app_session_id not in data.app_sessions
         ]
-        listed = self._session_store.async_restore(event.open_sessions)
+        listed = [
+            session
+            for session in self._session_store.async_restore(event.open_sessions)
+            if not self._holds_later_state(session)
+        ]
         for session in listed:
             self._async_store_session(session)
         for session in unknown:
@@ -302,6 +306,11 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 self._async_refresh_own_allocations(unresolved),
                 f"{DOMAIN}_own_allocations",
             )
+
+    def _holds_later_state(self, listed: AppSession) -> bool:
+        """Whether a listing read before our latest change is older than what we hold."""
+        known = self.data.app_sessions.get(listed.app_session_id)
+        return known is not None and known.version > listed.version
 
     @callback
     def _async_session_pushed(self, session: AppSession) -> None:

@@ -25,6 +25,7 @@ from custom_components.nitrolite.clearnode import (
     AppDefinition,
     AppSession,
     ClearNodeClient,
+    Resynced,
 )
 from custom_components.nitrolite.const import CONF_CLOSED_SESSION_RETENTION, DOMAIN
 from custom_components.nitrolite.coordinator import NitroliteCoordinator
@@ -405,3 +406,21 @@ async def test_payments_still_work_after_a_reconnect(
     )
     assert paid.version == 2
     assert clearnode.allocation(session.app_session_id, COUNTERPARTY, "usdc") == 1
+
+
+async def test_a_listing_older_than_our_latest_state_does_not_roll_it_back(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A resync read before our own payment landed keeps the newer state we hold."""
+    session = await open_session(loaded_entry)
+    coordinator = coordinator_of(loaded_entry)
+    paid = await coordinator.async_pay_in_session(
+        session.app_session_id, Decimal(1), "usdc", None, COUNTERPARTY
+    )
+
+    stale_listing = replace(paid, version=1, allocations=None)
+    coordinator._async_resynced(Resynced(balances=(), open_sessions=(stale_listing,)))
+
+    held = coordinator.data.app_sessions[session.app_session_id]
+    assert held.version == 2
+    assert held.allocations == paid.allocations
