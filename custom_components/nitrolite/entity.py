@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
@@ -109,6 +110,7 @@ class NitroliteSessionEntity(CoordinatorEntity[NitroliteCoordinator]):
         self.app_session_id = session.app_session_id
         self._attr_unique_id = f"{coordinator.session_device_key(session.app_session_id)}_{description.key}"
         self._attr_device_info = session_device_info(coordinator, session)
+        self._rendered: tuple[bool, object] | None = None
 
     @property
     def session(self) -> AppSession:
@@ -122,6 +124,30 @@ class NitroliteSessionEntity(CoordinatorEntity[NitroliteCoordinator]):
             super().available
             and self.app_session_id in self.coordinator.data.app_sessions
         )
+
+    def _shown_data(self) -> object:
+        """Return what the state and attributes are made of, availability aside."""
+        return self.coordinator.data.app_sessions.get(self.app_session_id)
+
+    def _rendering(self) -> tuple[bool, object]:
+        return self.available, self._shown_data()
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state write shows."""
+        await super().async_added_to_hass()
+        self._rendered = self._rendering()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when this session's entity shows something new.
+
+        Every change of any session updates the coordinator; writing every session's
+        entities each time would cost O(sessions) per change.
+        """
+        rendering = self._rendering()
+        if rendering != self._rendered:
+            self._rendered = rendering
+            self.async_write_ha_state()
 
 
 class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):

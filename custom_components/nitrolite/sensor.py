@@ -263,6 +263,9 @@ class NitroliteOwnAllocationSensor(NitroliteSessionEntity, SensorEntity):
         """The main asset's symbol."""
         return self._asset
 
+    def _shown_data(self) -> object:
+        return self._asset, self._amounts
+
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:
         """Our amount of every asset in the session."""
