@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import NitroliteConfigEntry
-from .entity import NitrolitePresetEntity
+from .entity import NitrolitePresetEntity, async_add_preset_entities
 from .presets import Preset, PresetManager
 
 PARALLEL_UPDATES = 1
@@ -55,20 +55,14 @@ async def async_setup_entry(
 ) -> None:
     """Add the buttons of each preset, now and when presets are added."""
     presets = entry.runtime_data.presets
-
-    @callback
-    def _async_add(subentry_ids: Iterable[str]) -> None:
-        for subentry_id in subentry_ids:
-            preset = presets.presets[subentry_id]
-            async_add_entities(
-                (
-                    NitrolitePresetButton(presets, description, preset)
-                    for description in PRESET_BUTTONS
-                ),
-                config_subentry_id=subentry_id,
-            )
-
-    presets.async_add_preset_listener(_async_add)
+    async_add_preset_entities(
+        presets,
+        async_add_entities,
+        lambda preset: (
+            NitrolitePresetButton(presets, description, preset)
+            for description in PRESET_BUTTONS
+        ),
+    )
 
 
 class NitrolitePresetButton(NitrolitePresetEntity, ButtonEntity):

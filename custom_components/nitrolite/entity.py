@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import cast
 
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .clearnode import AppSession
@@ -148,6 +150,24 @@ class NitroliteSessionEntity(CoordinatorEntity[NitroliteCoordinator]):
         if rendering != self._rendered:
             self._rendered = rendering
             self.async_write_ha_state()
+
+
+@callback
+def async_add_preset_entities(
+    presets: PresetManager,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    create: Callable[[Preset], Iterable[Entity]],
+) -> None:
+    """Add each preset's entities to its subentry, now and when a preset is added."""
+
+    @callback
+    def _async_add(subentry_ids: Iterable[str]) -> None:
+        for subentry_id in subentry_ids:
+            async_add_entities(
+                create(presets.presets[subentry_id]), config_subentry_id=subentry_id
+            )
+
+    presets.async_add_preset_listener(_async_add)
 
 
 class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):

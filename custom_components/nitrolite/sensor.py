@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,7 +20,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .clearnode import ConnectionState
 from .const import CONF_DEFAULT_ASSET
 from .coordinator import NitroliteConfigEntry, NitroliteCoordinator, session_summary
-from .entity import NitroliteEntity, NitrolitePresetEntity, NitroliteSessionEntity
+from .entity import (
+    NitroliteEntity,
+    NitrolitePresetEntity,
+    NitroliteSessionEntity,
+    async_add_preset_entities,
+)
 from .presets import Preset, PresetManager
 
 PARALLEL_UPDATES = 0
@@ -160,20 +165,14 @@ async def async_setup_entry(
     _async_add_new()
     entry.async_on_unload(coordinator.async_add_listener(_async_add_new))
     presets = entry.runtime_data.presets
-
-    @callback
-    def _async_add_presets(subentry_ids: Iterable[str]) -> None:
-        for subentry_id in subentry_ids:
-            preset = presets.presets[subentry_id]
-            async_add_entities(
-                (
-                    NitrolitePresetSensor(presets, description, preset)
-                    for description in PRESET_SENSORS
-                ),
-                config_subentry_id=subentry_id,
-            )
-
-    presets.async_add_preset_listener(_async_add_presets)
+    async_add_preset_entities(
+        presets,
+        async_add_entities,
+        lambda preset: (
+            NitrolitePresetSensor(presets, description, preset)
+            for description in PRESET_SENSORS
+        ),
+    )
 
 
 class NitroliteSensor(NitroliteEntity, SensorEntity):
