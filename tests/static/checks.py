@@ -192,6 +192,11 @@ def check_hacs(root: Path) -> list[str]:
         problems.append("hacs.json: 'name' is required")
     if not re.fullmatch(r"\d{4}\.\d{1,2}\.\d+", str(hacs.get("homeassistant", ""))):
         problems.append("hacs.json: 'homeassistant' must be a Home Assistant version")
+    problems.extend(
+        f"repository: {name} is missing at the root"
+        for name in ("README.md", "LICENSE")
+        if not (root / name).exists()
+    )
     if hacs.get("zip_release") and not hacs.get("filename"):
         problems.append("hacs.json: zip_release is True, but filename is not set")
     return problems

@@ -27,7 +27,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def repository_copy(tmp_path: Path) -> Path:
     """Return a disposable copy of the files the checks read."""
-    shutil.copy(REPOSITORY / "hacs.json", tmp_path / "hacs.json")
+    for name in ("hacs.json", "README.md", "LICENSE"):
+        shutil.copy(REPOSITORY / name, tmp_path / name)
     shutil.copytree(
         integration_dir(REPOSITORY),
         integration_dir(tmp_path),
@@ -192,3 +193,9 @@ def test_config_field_without_description_is_caught(repository_copy: Path) -> No
     assert "config.step.user: field 'extra' has no data_description" in (
         check_config_flow_descriptions(repository_copy)
     )
+
+
+def test_missing_license_is_caught(repository_copy: Path) -> None:
+    """HACS wants a README and a LICENSE at the repository root."""
+    (repository_copy / "LICENSE").unlink()
+    assert "repository: LICENSE is missing at the root" in check_hacs(repository_copy)
