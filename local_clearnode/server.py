@@ -103,6 +103,11 @@ class LocalClearNode:
         """Return a participant's share of one asset in an app session."""
         return self._services.state.ledger.balance(app_session_id, participant, asset)
 
+    def active_session_keys(self, wallet: str) -> list[str]:
+        """Return the addresses of a wallet's unexpired session keys, newest first."""
+        keys = self._services.state.keys.active_of_wallet(wallet)
+        return [key.address for key in keys]
+
     async def start(self) -> None:
         """Listen (on the same port as before after a stop)."""
         app = web.Application()

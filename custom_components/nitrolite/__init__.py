@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -9,7 +11,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .allowances import allowance_amounts
-from .clearnode import ClearNodeClient
+from .clearnode import ClearNodeClient, ClearNodeError
 from .const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
@@ -19,6 +21,7 @@ from .const import (
     CONF_SESSION_KEY_LIFETIME,
     DEFAULT_REQUEST_TIMEOUT_SECONDS,
     DOMAIN,
+    LOGGER,
 )
 from .coordinator import (
     NitroliteConfigEntry,
@@ -32,6 +35,7 @@ from .storage import async_remove_session_store
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+REVOKE_TIMEOUT_SECONDS = 15
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
@@ -81,9 +85,33 @@ async def async_unload_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> None:
-    """Forget the entry's remembered sessions and which belonged to its presets."""
+    """Revoke the session key; forget the remembered sessions and preset sessions."""
+    await _async_revoke_session_key(hass, entry)
     await async_remove_session_store(hass, entry.entry_id)
     await async_remove_store(hass, entry.entry_id)
+
+
+async def _async_revoke_session_key(
+    hass: HomeAssistant, entry: NitroliteConfigEntry
+) -> None:
+    """Leave no usable session key of this wallet and application on the ClearNode.
+
+    Logging in registers a fresh key, which replaces the previous one of the same wallet
+    and application; revoking the fresh key then leaves none.
+    """
+    client = _create_client(hass, entry)
+    try:
+        async with asyncio.timeout(REVOKE_TIMEOUT_SECONDS):
+            await client.connect()
+            await client.revoke_session_key()
+    except (ClearNodeError, TimeoutError) as err:
+        LOGGER.warning(
+            "Could not revoke the session key of %s; it stops working when it expires: %s",
+            entry.title,
+            err,
+        )
+    finally:
+        await client.close()
 
 
 async def async_remove_config_entry_device(

@@ -183,3 +183,32 @@ async def test_a_balance_sensor_appears_when_a_new_asset_arrives(
 
     await wait_for(hass, lambda: hass.states.get(new_sensor) is not None)
     assert hass.states.get(new_sensor).state == "1.25"
+
+
+async def test_removing_the_entry_revokes_its_session_key(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """After removal no session key of the wallet can sign on the ClearNode."""
+    assert len(clearnode.active_session_keys(WALLET)) == 1
+
+    await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert clearnode.active_session_keys(WALLET) == []
+
+
+async def test_removal_goes_ahead_when_the_clearnode_is_unreachable(
+    hass: HomeAssistant,
+    clearnode: LocalClearNode,
+    loaded_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An offline ClearNode only costs a warning; the entry is removed anyway."""
+    await clearnode.stop()
+
+    await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert hass.config_entries.async_get_entry(loaded_entry.entry_id) is None
+    assert "Could not revoke the session key" in caplog.text
+    assert WALLET_KEY[2:] not in caplog.text

@@ -778,6 +778,22 @@ class ClearNodeClient:
             signed=True,
         )
 
+    async def revoke_session_key(self) -> None:
+        """Revoke the session key this client logged in with (it signs its own revocation).
+
+        Requests that need a signature fail afterwards until the next login.
+        """
+        key = self._session_key
+        if key is None:
+            msg = "not logged in"
+            raise ClearNodeAuthenticationError(msg)
+        await self._call(
+            "revoke_session_key",
+            {"session_key": key.signer.address},
+            lambda _: None,
+            signed=True,
+        )
+
     def _check_state_change(
         self,
         session: AppSession,
