@@ -7,6 +7,8 @@ from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+import math
+import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -116,6 +118,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self._session_store = SessionStore(hass, config_entry.entry_id)
         self._event_listeners: list[NitroliteEventListener] = []
         self._unsub_stop: CALLBACK_TYPE | None = None
+        self._stored_at: dict[str, float] = {}
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -280,7 +283,11 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         data.balances = _balance_map(event.balances)
         still_open = {session.app_session_id for session in event.open_sessions}
         for session_id, session in list(data.app_sessions.items()):
-            if session.status == "open" and session_id not in still_open:
+            if (
+                session.status == "open"
+                and session_id not in still_open
+                and not self._changed_since(session_id, event.read_started)
+            ):
                 self._async_store_closed(replace(session, status="closed"))
         unknown = [
             session
@@ -290,7 +297,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         listed = [
             session
             for session in self._session_store.async_restore(event.open_sessions)
-            if not self._holds_later_state(session)
+            if not self._changed_since(session.app_session_id, event.read_started)
         ]
         for session in listed:
             self._async_store_session(session)
@@ -307,10 +314,12 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 f"{DOMAIN}_own_allocations",
             )
 
-    def _holds_later_state(self, listed: AppSession) -> bool:
-        """Whether a listing read before our latest change is older than what we hold."""
-        known = self.data.app_sessions.get(listed.app_session_id)
-        return known is not None and known.version > listed.version
+    def _changed_since(self, session_id: str, moment: float) -> bool:
+        """Whether we stored a state of the session after ``moment`` (monotonic).
+
+        A listing read before our own create, payment or close landed must not undo it.
+        """
+        return self._stored_at.get(session_id, -math.inf) > moment
 
     @callback
     def _async_session_pushed(self, session: AppSession) -> None:
@@ -341,6 +350,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     @callback
     def _async_store_session(self, session: AppSession) -> None:
         self.data.app_sessions[session.app_session_id] = session
+        self._stored_at[session.app_session_id] = time.monotonic()
         if session.allocations is not None:
             self.data.own_allocations.pop(session.app_session_id, None)
         self._session_store.async_remember(session)
@@ -404,6 +414,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self.data.app_sessions.pop(session_id, None)
         self.data.closed_at.pop(session_id, None)
         self.data.own_allocations.pop(session_id, None)
+        self._stored_at.pop(session_id, None)
         self._session_store.async_forget(session_id)
 
     @property

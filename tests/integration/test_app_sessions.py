@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+import time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -414,13 +415,29 @@ async def test_a_listing_older_than_our_latest_state_does_not_roll_it_back(
     """A resync read before our own payment landed keeps the newer state we hold."""
     session = await open_session(loaded_entry)
     coordinator = coordinator_of(loaded_entry)
+    read_started = time.monotonic()
     paid = await coordinator.async_pay_in_session(
         session.app_session_id, Decimal(1), "usdc", None, COUNTERPARTY
     )
 
     stale_listing = replace(paid, version=1, allocations=None)
-    coordinator._async_resynced(Resynced(balances=(), open_sessions=(stale_listing,)))
+    coordinator._async_resynced(Resynced((), (stale_listing,), read_started))
 
     held = coordinator.data.app_sessions[session.app_session_id]
     assert held.version == 2
     assert held.allocations == paid.allocations
+
+
+async def test_a_listing_read_before_we_created_a_session_does_not_close_it(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A session created while a resync was reading stays open, with no closed event."""
+    closed_events = async_capture_events(hass, f"{DOMAIN}_app_session_closed")
+    coordinator = coordinator_of(loaded_entry)
+    read_started = time.monotonic()
+    session = await open_session(loaded_entry)
+
+    coordinator._async_resynced(Resynced((), (), read_started))
+
+    assert coordinator.data.app_sessions[session.app_session_id].status == "open"
+    assert closed_events == []

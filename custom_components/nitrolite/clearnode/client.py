@@ -348,6 +348,7 @@ class ClearNodeClient:
         Useful when a state-changing request timed out: the server may have applied it
         without answering, and it pushes nothing for created or closed sessions.
         """
+        read_started = time.monotonic()
         balances = await self.get_ledger_balances()
         sessions = [
             s
@@ -355,7 +356,7 @@ class ClearNodeClient:
                 participant=self.wallet_address, status="open"
             )
         ]
-        self._emit(Resynced(balances, tuple(sessions)))
+        self._emit(Resynced(balances, tuple(sessions), read_started))
 
     # Keepalive and session-key rotation -----------------------------------------
 

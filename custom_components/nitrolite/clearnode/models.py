@@ -378,10 +378,15 @@ class ChannelsUpdated:
 
 @dataclass(frozen=True, slots=True)
 class Resynced:
-    """State re-read after a (re)login; pushes sent while offline are lost."""
+    """State re-read after a (re)login; pushes sent while offline are lost.
+
+    ``read_started`` is the ``time.monotonic()`` at which the re-read began: anything
+    learnt after it is newer than the listing.
+    """
 
     balances: tuple[Balance, ...]
     open_sessions: tuple[AppSession, ...]
+    read_started: float
 
 
 @dataclass(frozen=True, slots=True)
