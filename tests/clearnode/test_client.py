@@ -168,6 +168,17 @@ async def test_transfer_moves_funds_and_pushes(make_client, node) -> None:
     assert node.balance(PEER, "usdc") == Decimal("1.5")
 
 
+async def test_a_revoked_session_key_can_sign_nothing_more(make_client, node) -> None:
+    """After revoke_session_key the server refuses what the key signs."""
+    client, _ = await connected(make_client)
+    await client.revoke_session_key()
+
+    assert node.active_session_keys(WALLET) == []
+    with pytest.raises(ClearNodeRejectedError):
+        await client.transfer(PEER, [("usdc", Decimal(1))])
+    assert node.balance(PEER, "usdc") == 0
+
+
 async def test_iter_app_sessions_walks_every_page(make_client) -> None:
     """Paging yields every session exactly once."""
     client, _ = await connected(make_client)
