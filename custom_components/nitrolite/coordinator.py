@@ -163,7 +163,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         """Read balances and our open app sessions (start-up discovery)."""
         try:
             balances = await self.client.get_ledger_balances()
-            sessions = self._session_store.async_restore(
+            sessions = self._session_store.restore(
                 [
                     session
                     async for session in self.client.iter_app_sessions(
@@ -171,6 +171,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                     )
                 ]
             )
+            self._session_store.async_retain(s.app_session_id for s in sessions)
             data = NitroliteData(connection_state=ConnectionState.CONNECTED)
             data.balances = _balance_map(balances)
             for session in sessions:
@@ -296,7 +297,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         ]
         listed = [
             session
-            for session in self._session_store.async_restore(event.open_sessions)
+            for session in self._session_store.restore(event.open_sessions)
             if not self._changed_since(session.app_session_id, event.read_started)
         ]
         for session in listed:

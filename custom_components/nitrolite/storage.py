@@ -7,7 +7,7 @@ its remembered allocations back, so payments and closing keep working after a re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import TypedDict
@@ -60,23 +60,21 @@ class SessionStore:
         if self._unsaved:
             await self._store.async_save(self._data_to_save())
 
-    @callback
-    def async_restore(self, open_sessions: Sequence[AppSession]) -> list[AppSession]:
+    def restore(self, open_sessions: Sequence[AppSession]) -> list[AppSession]:
         """Return the listed open sessions with the allocations remembered for them.
 
-        Records of sessions no longer open, or of an older version, can never match
-        again and are dropped.
+        Only a record of the listed version is used. Records are not dropped here: a
+        listing may be older than a change we made meanwhile.
         """
-        current = {
-            session.app_session_id: record
-            for session in open_sessions
-            if (record := self._records.get(session.app_session_id)) is not None
-            and record["version"] == session.version
-        }
-        if current.keys() != self._records.keys():
-            self._records = current
-            self._async_schedule_save()
         return [self._with_allocations(session) for session in open_sessions]
+
+    @callback
+    def async_retain(self, app_session_ids: Iterable[str]) -> None:
+        """Forget every session but these (those closed while we were not running)."""
+        kept = set(app_session_ids)
+        if not self._records.keys() <= kept:
+            self._records = {i: r for i, r in self._records.items() if i in kept}
+            self._async_schedule_save()
 
     @callback
     def async_remember(self, session: AppSession) -> None:
@@ -98,7 +96,11 @@ class SessionStore:
 
     def _with_allocations(self, session: AppSession) -> AppSession:
         record = self._records.get(session.app_session_id)
-        if session.allocations is not None or record is None:
+        if (
+            session.allocations is not None
+            or record is None
+            or record["version"] != session.version
+        ):
             return session
         return replace(session, allocations=_allocations(record))
 

@@ -427,6 +427,11 @@ async def test_a_listing_older_than_our_latest_state_does_not_roll_it_back(
     assert held.version == 2
     assert held.allocations == paid.allocations
 
+    await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    after_restart = coordinator_of(loaded_entry).data.app_sessions
+    assert after_restart[session.app_session_id].allocations == paid.allocations
+
 
 async def test_a_listing_read_before_we_created_a_session_does_not_close_it(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
