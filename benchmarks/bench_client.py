@@ -96,8 +96,9 @@ def bench_signing(count: int) -> None:
 def bench_eip712(count: int) -> None:
     """Print the cost of the login digest: direct encoder against eth-account."""
     wallet, session = DEMO_WALLET_ADDRESS, DEMO_COUNTERPARTY_ADDRESS
+    challenge = "550e8400-e29b-41d4-a716-446655440000"
     message = {
-        "challenge": "550e8400-e29b-41d4-a716-446655440000",
+        "challenge": challenge,
         "scope": "app.create",
         "wallet": wallet,
         "session_key": session,
@@ -128,7 +129,7 @@ def bench_eip712(count: int) -> None:
         time_calls(
             lambda: eip712_auth_digest(
                 "home-assistant",
-                message["challenge"],
+                challenge,
                 "app.create",
                 wallet,
                 session,
@@ -303,8 +304,11 @@ async def bench_app_sessions(client: ClearNodeClient, count: int) -> None:
     report("submit_app_state round trip", await timed(submit, count))
 
 
-async def bench_throughput(client: ClearNodeClient, total: int) -> None:
-    """Print requests per second with 50 concurrent requests on one connection."""
+CONCURRENCY = 50
+
+
+async def requests_per_second(client: ClearNodeClient, total: int) -> float:
+    """Send ``total`` signed get_ledger_balances, CONCURRENCY at a time; return the rate."""
     remaining = total
 
     async def worker() -> None:
@@ -314,11 +318,16 @@ async def bench_throughput(client: ClearNodeClient, total: int) -> None:
             await client.get_ledger_balances()
 
     start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(50)))
-    elapsed = time.perf_counter() - start
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return total / (time.perf_counter() - start)
+
+
+async def bench_throughput(client: ClearNodeClient, total: int) -> None:
+    """Print requests per second with 50 concurrent requests on one connection."""
+    rate = await requests_per_second(client, total)
     print(
-        f"throughput, 50 concurrent signed get_ledger_balances on one connection: "
-        f"{total / elapsed:.0f} requests/s ({total} requests)"
+        f"throughput, {CONCURRENCY} concurrent signed get_ledger_balances on one "
+        f"connection: {rate:.0f} requests/s ({total} requests)"
     )
 
 

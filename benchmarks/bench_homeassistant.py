@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,7 +35,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_test_home_assistant,
 )
 
-from benchmarks.bench_client import percentile
+from benchmarks.bench_client import percentile, timed
 import custom_components.nitrolite  # noqa: F401 - found before the harness's own
 from custom_components.nitrolite.clearnode import codec, signing
 from custom_components.nitrolite.const import DOMAIN
@@ -153,16 +153,6 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> float:
     return time.perf_counter() - start
 
 
-async def timed_ms(call: Callable[[], Awaitable[object]], count: int) -> list[float]:
-    """Return the duration of each of ``count`` awaited calls, in milliseconds."""
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - start) * 1e3)
-    return samples
-
-
 async def service(hass: HomeAssistant, name: str, **data: Any) -> Any:
     """Call an action with response, as automations do."""
     return await hass.services.async_call(
@@ -187,7 +177,7 @@ async def bench_setup_and_services(table: Table, count: int, setups: int) -> Non
             met=max(times) < 2,
         )
         await set_up(hass, entry)
-        opened = await timed_ms(
+        opened = await timed(
             lambda: service(
                 hass,
                 "create_app_session",
@@ -204,7 +194,7 @@ async def bench_setup_and_services(table: Table, count: int, setups: int) -> Non
             asset="usdc",
             amount=str(count),
         )
-        paid = await timed_ms(
+        paid = await timed(
             lambda: service(
                 hass,
                 "pay_in_session",

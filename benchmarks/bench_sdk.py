@@ -14,15 +14,13 @@ import json
 from pathlib import Path
 import shutil
 import statistics
-import time
 
 import aiohttp
 
-from benchmarks.bench_client import ROOT, local_clearnode
+from benchmarks.bench_client import ROOT, local_clearnode, requests_per_second
 from custom_components.nitrolite.clearnode import ClearNodeClient
 from local_clearnode import DEMO_WALLET_KEY
 
-CONCURRENCY = 50
 SCRIPT = Path(__file__).with_name("sdk_throughput.mjs")
 SDK = ROOT / "tests" / "sdk" / "node_modules" / "@erc7824" / "nitrolite"
 
@@ -34,19 +32,9 @@ async def ours(url: str, total: int) -> float:
             http, url, DEMO_WALLET_KEY, application="bench", allowances={}
         )
         await client.connect()
-        remaining = total
-
-        async def worker() -> None:
-            nonlocal remaining
-            while remaining > 0:
-                remaining -= 1
-                await client.get_ledger_balances()
-
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - start
+        rate = await requests_per_second(client, total)
         await client.close()
-    return total / elapsed
+    return rate
 
 
 async def theirs(url: str, total: int) -> float:
