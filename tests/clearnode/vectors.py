@@ -1,11 +1,11 @@
-"""Access to the SDK vectors in /work/shared/protocol/vectors.json."""
+"""Access to the v0.5 SDK vectors kept in tests/data/v05/sdk_vectors.json."""
 
 from functools import cache
 import json
 from pathlib import Path
 from typing import Any
 
-VECTORS_PATH = Path("/work/shared/protocol/vectors.json")
+VECTORS_PATH = Path(__file__).parents[1] / "data" / "v05" / "sdk_vectors.json"
 
 
 @cache

@@ -1,5 +1,6 @@
 """Async client library for the ClearNode v0.5 RPC (ERC-7824 Nitrolite)."""
 
+from .amounts import EXACT, AmountError, format_amount, parse_amount
 from .client import ClearNodeClient
 from .codec import (
     app_session_id,
@@ -8,7 +9,6 @@ from .codec import (
     encode_request,
     encode_response,
     extract_raw,
-    format_amount,
     frame_request,
     frame_response,
     go_json,
@@ -56,6 +56,8 @@ from .signing import (
 )
 
 __all__ = [
+    "EXACT",
+    "AmountError",
     "Allocation",
     "AppDefinition",
     "AppSession",
@@ -100,6 +102,7 @@ __all__ = [
     "frame_response",
     "go_json",
     "keccak256",
+    "parse_amount",
     "recover_address",
     "to_checksum_address",
 ]

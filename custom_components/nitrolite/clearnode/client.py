@@ -14,13 +14,13 @@ from typing import Any, Literal
 import aiohttp
 
 from . import validation
+from .amounts import format_amount
 from .codec import (
     FrameKind,
     InboundFrame,
     app_session_id,
     decode_frame,
     encode_request,
-    format_amount,
     frame_request,
 )
 from .connection import Connection, RequestIds, verify_frame

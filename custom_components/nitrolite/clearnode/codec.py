@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from eth_hash.auto import keccak
 
+from .amounts import format_amount
 from .errors import ClearNodeProtocolError
 
 if TYPE_CHECKING:
@@ -56,16 +57,6 @@ def keccak256(data: bytes) -> bytes:
 def compact_json(value: Any) -> str:
     """Encode like ``JSON.stringify``: no whitespace, insertion order, raw UTF-8."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def format_amount(amount: Decimal) -> str:
-    """Format a decimal amount as the plain string the server expects ("0.5", "100")."""
-    text = format(
-        amount, "f"
-    )  # exact: normalize() would round to the context precision
-    if "." in text:
-        text = text.rstrip("0").removesuffix(".")
-    return "0" if text in ("0", "-0") else text
 
 
 def _go_escape_char(match: re.Match[str]) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 import re
 from typing import TYPE_CHECKING, Any, Literal
 
+from .amounts import AmountError, parse_decimal
 from .errors import ClearNodeError, ClearNodeProtocolError, ClearNodeValidationError
 from .signing import to_checksum_address
 
@@ -52,12 +53,9 @@ def _decimal(data: Mapping[str, Any], key: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _fail(f"{key} is not an amount")
     try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise _fail(f"{key} is not an amount") from None
-    if not amount.is_finite():
-        raise _fail(f"{key} is not a finite amount")
-    return amount
+        return parse_decimal(value if isinstance(value, str | int) else repr(value))
+    except AmountError as err:
+        raise _fail(f"{key} is not an amount: {err}") from None
 
 
 def _address(data: Mapping[str, Any], key: str) -> str:

@@ -14,7 +14,8 @@ import re
 import secrets
 from typing import TYPE_CHECKING, Protocol
 
-from .codec import format_amount, keccak256
+from .amounts import format_amount
+from .codec import keccak256
 from .errors import ClearNodeProtocolError, ClearNodeValidationError
 
 if TYPE_CHECKING:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Literal
 
+from .amounts import AmountError, parse_amount
 from .errors import ClearNodeValidationError
 from .models import Allocation, AppDefinition, AppSession
 from .signing import to_checksum_address
@@ -26,24 +27,30 @@ def _invalid(field: str, message: str) -> ClearNodeValidationError:
 
 
 def address(value: str, field: str) -> str:
-    """Return ``value`` in EIP-55 form, or fail naming ``field``."""
+    """Return ``value`` in EIP-55 form, or fail naming ``field``.
+
+    All-lower and all-upper hex carry no checksum and are accepted; mixed case must be
+    a valid EIP-55 checksum, so that a typo cannot turn into another valid address.
+    """
+    if not isinstance(value, str):
+        raise _invalid(field, "not a valid 0x address")
+    value = value.strip()
     try:
-        return to_checksum_address(value)
+        checksummed = to_checksum_address(value)
     except ClearNodeValidationError:
         raise _invalid(field, "not a valid 0x address") from None
+    digits = value[2:]
+    if digits not in {digits.lower(), digits.upper()} and value != checksummed:
+        raise _invalid(field, "mixed-case address with an invalid EIP-55 checksum")
+    return checksummed
 
 
 def amount(value: Decimal | str | int, field: str) -> Decimal:
-    """Return a finite, non-negative Decimal (floats are refused: they are inexact)."""
-    if isinstance(value, bool | float) or not isinstance(value, Decimal | str | int):
-        raise _invalid(field, "must be a decimal string or Decimal")
+    """Return a bounded, finite, non-negative Decimal (floats are refused: inexact)."""
     try:
-        parsed = Decimal(value)
-    except InvalidOperation:
-        raise _invalid(field, "not a decimal number") from None
-    if not parsed.is_finite() or parsed < 0:
-        raise _invalid(field, "must be a non-negative number")
-    return parsed
+        return parse_amount(value)
+    except AmountError as err:
+        raise _invalid(field, str(err)) from None
 
 
 def _uint64(value: int, field: str, *, nonzero: bool = False) -> int:
