@@ -255,7 +255,7 @@ async def test_preset_calls_are_checked_before_sending(
     ("units", "key"),
     [
         ("0", "units_not_positive"),
-        ("-1", "units_not_positive"),
+        ("-1", "invalid_amount"),
         ("many", "invalid_amount"),
         ("inf", "invalid_amount"),
     ],
@@ -263,7 +263,7 @@ async def test_preset_calls_are_checked_before_sending(
 async def test_units_must_be_a_positive_number(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, units: str, key: str
 ) -> None:
-    """Units ≤ 0 or not a number are refused; nothing is paid."""
+    """Units of 0, negative or not a number are refused; nothing is paid."""
     await press(hass, OPEN)
 
     with pytest.raises(ServiceValidationError) as err:

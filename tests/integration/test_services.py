@@ -539,7 +539,7 @@ BAD_INPUT = [
     pytest.param(
         "transfer",
         {"destination": WALLET.lower(), "asset": "usdc", "amount": "1"},
-        "invalid_input",
+        "pay_oneself",
         "destination",
         id="transfer-to-ourselves",
     ),
@@ -716,8 +716,9 @@ async def test_validation_message_is_translated(hass: HomeAssistant) -> None:
         await call(hass, "transfer", destination="0x1234", asset="usdc", amount="1")
 
     assert str(err.value) == (
-        "destination: “0x1234” is not a wallet address "
-        "(0x followed by 40 hexadecimal digits)"
+        "destination: “0x1234” is not a wallet address: 0x followed by 40 "
+        "hexadecimal digits, in lower or upper case, or mixed case with a valid "
+        "EIP-55 checksum"
     )
 
 
