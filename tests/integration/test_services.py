@@ -516,11 +516,9 @@ async def test_depositing_where_others_reach_the_quorum_without_us_is_refused(
 ) -> None:
     """In a session the counterparty can update alone, we add nothing; paying still works."""
     session = await counterparty_opens_and_pays_us(hass, clearnode)
-    coordinator = hass.config_entries.async_loaded_entries(DOMAIN)[0].runtime_data
-    await wait_for(
-        hass,
-        lambda: session.app_session_id in coordinator.coordinator.data.app_sessions,
-    )
+    [entry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    known = entry.runtime_data.coordinator.data.app_sessions
+    await wait_for(hass, lambda: session.app_session_id in known)
 
     with pytest.raises(ServiceValidationError) as err:
         await call(
