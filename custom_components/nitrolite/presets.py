@@ -286,10 +286,10 @@ class PresetManager:
             raise validation_error("units_not_positive", units=str(units))
         session = self._require_open(preset)
         with localcontext(EXACT):
-            price = units * preset.unit_price
+            due = units * preset.unit_price
         return await self.coordinator.async_pay_in_session(
             session.app_session_id,
-            amount(price, "units"),
+            amount(due, "units"),
             preset.asset,
             None,
             preset.counterparty,

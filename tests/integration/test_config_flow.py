@@ -216,6 +216,22 @@ async def test_the_suggestion_follows_the_balance(
     }
 
 
+async def test_a_clearnode_offering_no_asset_needs_no_caps(
+    socket_enabled: None, hass: HomeAssistant
+) -> None:
+    """With nothing to spend there is no caps form: the entry is created without caps."""
+    async with LocalClearNode(
+        host="127.0.0.1", port=0, broker_key=BROKER_KEY, assets=()
+    ) as node:
+        flow_id = await start_user_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, user_input(node)
+        )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_ALLOWANCES] == {}
+
+
 @pytest.mark.parametrize(
     ("balance", "suggestion"),
     [
@@ -612,3 +628,15 @@ async def test_options_flow_keeps_the_capped_assets_while_the_clearnode_is_down(
     result = await open_caps_step(hass, loaded_entry)
 
     assert suggested_values(result) == {"usdc": 2.0}
+
+
+async def test_options_flow_of_an_entry_not_loaded_shows_its_caps_without_balances(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
+    """An entry that is not set up cannot ask its ClearNode: its caps, no balances."""
+    config_entry.add_to_hass(hass)
+
+    result = await open_caps_step(hass, config_entry)
+
+    assert suggested_values(result) == {"usdc": 10.0, "ytest.usd": 5.0}
+    assert result["description_placeholders"] == {"balances": "- usdc\n- ytest.usd"}
