@@ -322,13 +322,15 @@ async def async_read_offer(
 
 def _login_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
     """Check the first form; the session key may spend nothing until caps are set."""
+    endpoint = validate_endpoint(user_input[CONF_ENDPOINT])
+    private_key = validate_private_key(user_input[CONF_PRIVATE_KEY])
     with _errors_on(CONF_APPLICATION):
         application = validation.application(
             user_input[CONF_APPLICATION], CONF_APPLICATION
         )
     return {
-        CONF_ENDPOINT: validate_endpoint(user_input[CONF_ENDPOINT]),
-        CONF_PRIVATE_KEY: validate_private_key(user_input[CONF_PRIVATE_KEY]),
+        CONF_ENDPOINT: endpoint,
+        CONF_PRIVATE_KEY: private_key,
         CONF_APPLICATION: application,
         CONF_ALLOWANCES: {},
         CONF_SESSION_KEY_LIFETIME: int(user_input[CONF_SESSION_KEY_LIFETIME]),
