@@ -32,16 +32,16 @@ DEMO_ENTRY = {
     "endpoint": "",  # filled in with the local ClearNode's URL
     "private_key": DEMO_WALLET_KEY,
     "application": "home-assistant",
-    "allowances": "usdc: 200\nytest.usd: 100",
     "session_key_lifetime": 24,
 }
+DEMO_CAPS = {"usdc": 200, "ytest.usd": 100}
 
 DEMO_PRESET = {
     "name": "Demo charger",
     "counterparty": DEMO_COUNTERPARTY_ADDRESS,
     "asset": "usdc",
-    "deposit": "20",
-    "unit_price": "0.30",
+    "deposit": 20,
+    "unit_price": 0.3,
     "advanced": {
         "protocol": "NitroRPC/0.4",
         "own_weight": 100,
@@ -68,7 +68,7 @@ async def configure_nitrolite(hass: HomeAssistantProcess, endpoint: str) -> None
     if await hass.config_entries("nitrolite"):
         return
     result = await hass.run_config_flow(
-        "nitrolite", DEMO_ENTRY | {"endpoint": endpoint}
+        "nitrolite", DEMO_ENTRY | {"endpoint": endpoint}, DEMO_CAPS
     )
     if result.get("type") != "create_entry":
         msg = f"the Nitrolite config flow did not finish: {result}"

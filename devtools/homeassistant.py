@@ -183,15 +183,17 @@ class HomeAssistantProcess:
         entries = await self.request("GET", "/api/config/config_entries/entry")
         return [entry for entry in entries if entry["domain"] == domain]
 
-    async def run_config_flow(self, domain: str, user_input: dict[str, Any]) -> Any:
-        """Start a config flow and submit one form, as the UI's dialog does."""
-        flow = await self._post(
+    async def run_config_flow(self, domain: str, *forms: dict[str, Any]) -> Any:
+        """Start a config flow and submit its forms in turn, as the UI's dialog does."""
+        result = await self._post(
             "/api/config/config_entries/flow",
             {"handler": domain, "show_advanced_options": False},
         )
-        return await self._post(
-            f"/api/config/config_entries/flow/{flow['flow_id']}", user_input
-        )
+        for user_input in forms:
+            result = await self._post(
+                f"/api/config/config_entries/flow/{result['flow_id']}", user_input
+            )
+        return result
 
     async def run_subentry_flow(
         self, entry_id: str, subentry_type: str, user_input: dict[str, Any]

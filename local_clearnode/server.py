@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 import logging
 from pathlib import Path
 import secrets
@@ -29,6 +29,9 @@ from .wire import FrameError, parse_request
 
 _LOGGER = logging.getLogger(__name__)
 CLOSE_TIMEOUT_SECONDS = 2.0
+# shopspring/decimal adds and subtracts exactly; the default context would round the
+# ledger to 28 significant digits.
+_GO_DECIMAL = Context(prec=1000)
 
 
 class LocalClearNode:
@@ -186,7 +189,8 @@ class LocalClearNode:
             return
         if self.faults.delay:
             await asyncio.sleep(self.faults.delay)
-        outcome = dispatch(request, connection.login, self._services)
+        with localcontext(_GO_DECIMAL):
+            outcome = dispatch(request, connection.login, self._services)
         self._deliver(connection, request.request_id, request.method, outcome)
 
     def _deliver(

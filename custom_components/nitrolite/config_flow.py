@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentry,
@@ -20,6 +22,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import section
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -27,6 +30,7 @@ from homeassistant.helpers.selector import (
     NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -40,7 +44,8 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-from .allowances import allowance_amounts, format_allowances, parse_allowances
+from . import validation
+from .allowances import AssetOffer, allowance_amounts, offered_assets
 from .clearnode import (
     ClearNodeAuthenticationError,
     ClearNodeClient,
@@ -48,7 +53,7 @@ from .clearnode import (
     ClearNodeError,
     ClearNodeValidationError,
     Signer,
-    to_checksum_address,
+    format_amount,
 )
 from .const import (
     CONF_ALLOWANCES,
@@ -86,7 +91,8 @@ from .const import (
 _TEXT = TextSelector()
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_MULTILINE = TextSelector(TextSelectorConfig(multiline=True))
+# No min or max: every out-of-range amount gets the field's own translated error.
+_AMOUNT = NumberSelector(NumberSelectorConfig(mode=NumberSelectorMode.BOX, step="any"))
 
 
 def _number(low: int, high: int, unit: str | None = None) -> NumberSelector:
@@ -103,7 +109,6 @@ USER_SCHEMA = vol.Schema(
         vol.Required(CONF_ENDPOINT): _URL,
         vol.Required(CONF_PRIVATE_KEY): _PASSWORD,
         vol.Required(CONF_APPLICATION, default=DEFAULT_APPLICATION): _TEXT,
-        vol.Optional(CONF_ALLOWANCES, default=""): _MULTILINE,
         vol.Required(
             CONF_SESSION_KEY_LIFETIME, default=DEFAULT_SESSION_KEY_LIFETIME_HOURS
         ): _number(1, 720, "h"),
@@ -126,17 +131,26 @@ OPTIONS_SCHEMA = vol.Schema(
             CONF_CLOSED_SESSION_RETENTION,
             default=DEFAULT_CLOSED_SESSION_RETENTION_HOURS,
         ): _number(0, 720, "h"),
-        vol.Optional(CONF_ALLOWANCES, default=""): _MULTILINE,
     }
 )
 
 
 SECTION_ADVANCED = "advanced"
+STEP_ALLOWANCES = "allowances"
 MAX_WEIGHT = 1_000_000
 MAX_CHALLENGE_SECONDS = 31_536_000
 
 
-def _preset_schema(application: str) -> vol.Schema:
+def _asset_selector(offered: Sequence[str] | None) -> SelectSelector | TextSelector:
+    """Offer the ClearNode's assets as a list, or a text field when it cannot be asked."""
+    if not offered:
+        return _TEXT
+    return SelectSelector(
+        SelectSelectorConfig(options=list(offered), mode=SelectSelectorMode.DROPDOWN)
+    )
+
+
+def _preset_schema(application: str, offered: Sequence[str] | None) -> vol.Schema:
     """Build the preset form; the app definition sits in a collapsed section."""
     advanced = vol.Schema(
         {
@@ -160,10 +174,20 @@ def _preset_schema(application: str) -> vol.Schema:
         {
             vol.Required(CONF_NAME): _TEXT,
             vol.Required(CONF_COUNTERPARTY): _TEXT,
-            vol.Required(CONF_ASSET): _TEXT,
-            vol.Required(CONF_DEPOSIT): _TEXT,
-            vol.Required(CONF_UNIT_PRICE): _TEXT,
+            vol.Required(CONF_ASSET): _asset_selector(offered),
+            vol.Required(CONF_DEPOSIT): _AMOUNT,
+            vol.Required(CONF_UNIT_PRICE): _AMOUNT,
             vol.Required(SECTION_ADVANCED): section(advanced, {"collapsed": True}),
+        }
+    )
+
+
+def _allowances_schema(caps: Mapping[str, float]) -> vol.Schema:
+    """One amount field per offered asset, pre-filled with ``caps``."""
+    return vol.Schema(
+        {
+            vol.Required(asset, description={"suggested_value": cap}): _AMOUNT
+            for asset, cap in caps.items()
         }
     )
 
@@ -176,6 +200,15 @@ class InputError(Exception):
         super().__init__(error)
         self.field = field
         self.error = error
+
+
+@contextmanager
+def _errors_on(field: str) -> Iterator[None]:
+    """Show a refusal by one of the input rules as the form error of ``field``."""
+    try:
+        yield
+    except ServiceValidationError as err:
+        raise InputError(field, str(err.translation_key)) from err
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,16 +257,22 @@ def validate_private_key(private_key: str) -> str:
     return f"0x{key}"
 
 
-def validate_allowances(text: str) -> dict[str, str]:
-    """Parse the spending caps the user typed."""
-    try:
-        return parse_allowances(text)
-    except ValueError as err:
-        raise InputError(CONF_ALLOWANCES, "invalid_allowances") from err
+def allowances_from_input(
+    user_input: Mapping[str, Any], assets: Sequence[str]
+) -> dict[str, str]:
+    """Read the cap of each offered asset, as entry data stores it."""
+    caps: dict[str, str] = {}
+    for asset in assets:
+        with _errors_on(asset):
+            caps[asset] = format_amount(validation.amount(user_input[asset], asset))
+    return caps
 
 
-async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
-    """Log in once with the entry data, then disconnect."""
+@asynccontextmanager
+async def _logged_in(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> AsyncIterator[ClearNodeClient]:
+    """Log in with the entry data; disconnect when done."""
     client = ClearNodeClient(
         async_get_clientsession(hass),
         data[CONF_ENDPOINT],
@@ -244,12 +283,10 @@ async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
     )
     try:
         await client.connect()
-        return Account(client.wallet_address, str(client.broker_address))
+        yield client
     except ClearNodeClockSkewError as err:
         raise InputError("base", "clock_skew") from err
     except ClearNodeAuthenticationError as err:
-        if "unsupported token" in str(err):
-            raise InputError(CONF_ALLOWANCES, "unsupported_asset") from err
         raise InputError("base", "invalid_auth") from err
     except ClearNodeError as err:
         raise InputError("base", "cannot_connect") from err
@@ -260,10 +297,61 @@ async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
         await client.close()
 
 
+def _account(client: ClearNodeClient) -> Account:
+    return Account(client.wallet_address, str(client.broker_address))
+
+
+async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
+    """Log in once with the entry data, then disconnect."""
+    async with _logged_in(hass, data) as client:
+        return _account(client)
+
+
+async def async_read_offer(
+    hass: HomeAssistant, data: Mapping[str, Any]
+) -> tuple[Account, AssetOffer]:
+    """Log in, then read the assets on offer and the wallet's unified balance."""
+    async with _logged_in(hass, data) as client:
+        assets = await client.get_assets()
+        balances = await client.get_ledger_balances()
+        return _account(client), AssetOffer.of(
+            offered_assets(assets),
+            {balance.asset: balance.amount for balance in balances},
+        )
+
+
+def _login_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the first form; the session key may spend nothing until caps are set."""
+    endpoint = validate_endpoint(user_input[CONF_ENDPOINT])
+    private_key = validate_private_key(user_input[CONF_PRIVATE_KEY])
+    with _errors_on(CONF_APPLICATION):
+        application = validation.application(
+            user_input[CONF_APPLICATION], CONF_APPLICATION
+        )
+    return {
+        CONF_ENDPOINT: endpoint,
+        CONF_PRIVATE_KEY: private_key,
+        CONF_APPLICATION: application,
+        CONF_ALLOWANCES: {},
+        CONF_SESSION_KEY_LIFETIME: int(user_input[CONF_SESSION_KEY_LIFETIME]),
+    }
+
+
+def _as_numbers(caps: Mapping[str, Decimal | str]) -> dict[str, float]:
+    """Show caps in number fields."""
+    return {asset: float(cap) for asset, cap in caps.items()}
+
+
 class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a wallet on a ClearNode."""
 
     VERSION = 1
+
+    def __init__(self) -> None:
+        """Nothing is known before the first form."""
+        self._data: dict[str, Any] = {}
+        self._account: Account | None = None
+        self._offer = AssetOffer({})
 
     @staticmethod
     @callback
@@ -283,33 +371,53 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the endpoint, the wallet key and the session-key policy."""
+        """Ask for the endpoint, the wallet key and the session key's application."""
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                data = {
-                    **user_input,
-                    CONF_ENDPOINT: validate_endpoint(user_input[CONF_ENDPOINT]),
-                    CONF_PRIVATE_KEY: validate_private_key(
-                        user_input[CONF_PRIVATE_KEY]
-                    ),
-                    CONF_ALLOWANCES: validate_allowances(user_input[CONF_ALLOWANCES]),
-                    CONF_SESSION_KEY_LIFETIME: int(
-                        user_input[CONF_SESSION_KEY_LIFETIME]
-                    ),
-                }
-                account = await async_login(self.hass, data)
+                data = _login_data(user_input)
+                account, offer = await async_read_offer(self.hass, data)
             except InputError as err:
                 errors[err.field] = err.error
             else:
                 await self.async_set_unique_id(account.unique_id)
                 self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=account.wallet_address, data=data)
+                self._data, self._account, self._offer = data, account, offer
+                return await self.async_step_allowances()
         schema = USER_SCHEMA
         if user_input is not None:
             safe_input = {k: v for k, v in user_input.items() if k != CONF_PRIVATE_KEY}
             schema = self.add_suggested_values_to_schema(USER_SCHEMA, safe_input)
         return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
+
+    async def async_step_allowances(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the spending cap of each asset, suggesting a tenth of the balance."""
+        assert self._account is not None
+        errors: dict[str, str] = {}
+        if user_input is not None or not self._offer.assets:
+            try:
+                data = {
+                    **self._data,
+                    CONF_ALLOWANCES: allowances_from_input(
+                        user_input or {}, self._offer.assets
+                    ),
+                }
+                await async_login(self.hass, data)
+            except InputError as err:
+                errors[err.field] = err.error
+            else:
+                return self.async_create_entry(
+                    title=self._account.wallet_address, data=data
+                )
+        shown = user_input or _as_numbers(self._offer.suggested_caps())
+        return self.async_show_form(
+            step_id=STEP_ALLOWANCES,
+            data_schema=_allowances_schema(shown),
+            errors=errors,
+            description_placeholders={"balances": self._offer.describe()},
+        )
 
     async def async_step_reauth(
         self,
@@ -384,105 +492,154 @@ def _account_mismatch(entry: ConfigEntry, account: Account) -> str | None:
     return "broker_mismatch"
 
 
+def _loaded_client(entry: ConfigEntry) -> ClearNodeClient | None:
+    """Return the live client of a loaded entry."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    client: ClearNodeClient = entry.runtime_data.client
+    return client
+
+
+async def _async_offered_assets(entry: ConfigEntry) -> list[str]:
+    """Ask the entry's ClearNode which assets it offers; empty when it cannot."""
+    if (client := _loaded_client(entry)) is None:
+        return []
+    try:
+        return offered_assets(await client.get_assets())
+    except ClearNodeError as err:
+        LOGGER.debug("Could not read the ClearNode's assets: %s", err)
+        return []
+
+
 class NitroliteOptionsFlow(OptionsFlowWithReload):
     """Tune an entry; saving reloads it (new spending caps need a new session key)."""
+
+    def __init__(self) -> None:
+        """Nothing is chosen before the first form."""
+        self._options: dict[str, Any] = {}
+        self._offer = AssetOffer({})
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and store the options."""
+        """Show the general options, then the spending caps."""
+        if user_input is not None:
+            self._options = _options_from_input(user_input)
+            self._offer = await self._async_offer()
+            return await self.async_step_allowances()
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                OPTIONS_SCHEMA, self.config_entry.options
+            ),
+        )
+
+    async def async_step_allowances(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and store the spending cap of each asset."""
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                options = _options_from_input(user_input)
+                caps = allowances_from_input(user_input, self._offer.assets)
             except InputError as err:
                 errors[err.field] = err.error
             else:
-                return self.async_create_entry(data=options)
-        current = user_input or self._current_options()
+                return self.async_create_entry(
+                    data={**self._options, CONF_ALLOWANCES: caps}
+                )
+        current = self._current_caps()
+        shown = user_input or _as_numbers(
+            {asset: current.get(asset, "0") for asset in self._offer.assets}
+        )
         return self.async_show_form(
-            step_id="init",
-            data_schema=self.add_suggested_values_to_schema(OPTIONS_SCHEMA, current),
+            step_id=STEP_ALLOWANCES,
+            data_schema=_allowances_schema(shown),
             errors=errors,
+            description_placeholders={"balances": self._offer.describe()},
         )
 
-    def _current_options(self) -> dict[str, Any]:
+    def _current_caps(self) -> Mapping[str, str]:
         entry = self.config_entry
-        allowances = entry.options.get(CONF_ALLOWANCES, entry.data[CONF_ALLOWANCES])
-        return {**entry.options, CONF_ALLOWANCES: format_allowances(allowances)}
+        caps: Mapping[str, str] = entry.options.get(
+            CONF_ALLOWANCES, entry.data[CONF_ALLOWANCES]
+        )
+        return caps
+
+    async def _async_offer(self) -> AssetOffer:
+        """Return the ClearNode's assets, or those with a cap when it cannot be asked."""
+        entry = self.config_entry
+        assets = await _async_offered_assets(entry) or list(self._current_caps())
+        balances = None
+        if entry.state is ConfigEntryState.LOADED:
+            balances = entry.runtime_data.coordinator.data.balances
+        return AssetOffer.of(assets, balances)
 
 
 def _options_from_input(user_input: dict[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {
         CONF_REQUEST_TIMEOUT: int(user_input[CONF_REQUEST_TIMEOUT]),
         CONF_CLOSED_SESSION_RETENTION: int(user_input[CONF_CLOSED_SESSION_RETENTION]),
-        CONF_ALLOWANCES: validate_allowances(user_input[CONF_ALLOWANCES]),
     }
     if asset := user_input.get(CONF_DEFAULT_ASSET, "").strip().lower():
         options[CONF_DEFAULT_ASSET] = asset
     return options
 
 
-def _checksum_address(value: str) -> str:
-    """Accept an all-lower or all-upper address, or a mixed-case one with a valid checksum."""
-    value = value.strip()
-    try:
-        address = to_checksum_address(value)
-    except ClearNodeValidationError as err:
-        raise InputError(CONF_COUNTERPARTY, "invalid_address") from err
-    digits = value[2:]
-    if digits not in {digits.lower(), digits.upper()} and value != address:
-        raise InputError(CONF_COUNTERPARTY, "invalid_checksum")
-    return address
-
-
-def _positive_amount(value: str, field: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip())
-    except InvalidOperation as err:
-        raise InputError(field, "invalid_amount") from err
-    if not amount.is_finite() or amount <= 0:
-        raise InputError(field, "invalid_amount")
-    return amount
-
-
 def _advanced_settings(advanced: Mapping[str, Any]) -> dict[str, Any]:
-    """Check the app definition: our weight alone must reach the quorum."""
+    """Check the app definition: our weight alone, and only ours, reaches the quorum."""
     own_weight = int(advanced[CONF_OWN_WEIGHT])
+    counterparty_weight = int(advanced[CONF_COUNTERPARTY_WEIGHT])
     quorum = int(advanced[CONF_QUORUM])
-    if quorum > own_weight:
-        raise InputError("base", "quorum_unreachable")
-    application = advanced[CONF_APPLICATION].strip()
-    if not application:
-        raise InputError("base", "invalid_application")
+    with _errors_on("base"):
+        validation.check_own_weight_reaches_quorum(own_weight, quorum)
+        validation.check_others_need_us(counterparty_weight, quorum)
+        application = validation.application(
+            advanced[CONF_APPLICATION], CONF_APPLICATION
+        )
     return {
         CONF_PROTOCOL: advanced[CONF_PROTOCOL],
         CONF_OWN_WEIGHT: own_weight,
-        CONF_COUNTERPARTY_WEIGHT: int(advanced[CONF_COUNTERPARTY_WEIGHT]),
+        CONF_COUNTERPARTY_WEIGHT: counterparty_weight,
         CONF_QUORUM: quorum,
         CONF_CHALLENGE: int(advanced[CONF_CHALLENGE]),
         CONF_APPLICATION: application,
     }
 
 
-def preset_from_input(user_input: Mapping[str, Any], wallet: str) -> dict[str, Any]:
-    """Validate the preset form; return the subentry data."""
-    counterparty = _checksum_address(user_input[CONF_COUNTERPARTY])
-    if counterparty.lower() == wallet:
-        raise InputError(CONF_COUNTERPARTY, "counterparty_is_self")
-    asset = user_input[CONF_ASSET].strip().lower()
+def _preset_asset(value: str, offered: Sequence[str]) -> str:
+    """Keep an asset picked from the ClearNode's list; lower-case a typed one."""
+    asset = value.strip() if offered else value.strip().lower()
     if not asset:
         raise InputError(CONF_ASSET, "invalid_asset")
-    deposit = _positive_amount(user_input[CONF_DEPOSIT], CONF_DEPOSIT)
-    unit_price = _positive_amount(user_input[CONF_UNIT_PRICE], CONF_UNIT_PRICE)
+    return asset
+
+
+def preset_from_input(
+    user_input: Mapping[str, Any], wallet: str, offered: Sequence[str]
+) -> dict[str, Any]:
+    """Validate the preset form; return the subentry data."""
+    with _errors_on(CONF_COUNTERPARTY):
+        counterparty = validation.address(
+            user_input[CONF_COUNTERPARTY], CONF_COUNTERPARTY
+        )
+    if counterparty.lower() == wallet:
+        raise InputError(CONF_COUNTERPARTY, "counterparty_is_self")
+    asset = _preset_asset(user_input[CONF_ASSET], offered)
+    with _errors_on(CONF_DEPOSIT):
+        deposit = validation.positive_amount(user_input[CONF_DEPOSIT], CONF_DEPOSIT)
+    with _errors_on(CONF_UNIT_PRICE):
+        unit_price = validation.positive_amount(
+            user_input[CONF_UNIT_PRICE], CONF_UNIT_PRICE
+        )
     if unit_price > deposit:
         raise InputError(CONF_UNIT_PRICE, "unit_price_exceeds_deposit")
     return {
         CONF_NAME: user_input[CONF_NAME].strip(),
         CONF_COUNTERPARTY: counterparty,
         CONF_ASSET: asset,
-        CONF_DEPOSIT: str(deposit),
-        CONF_UNIT_PRICE: str(unit_price),
+        CONF_DEPOSIT: format_amount(deposit),
+        CONF_UNIT_PRICE: format_amount(unit_price),
         **_advanced_settings(user_input[SECTION_ADVANCED]),
     }
 
@@ -491,7 +648,8 @@ def _form_values(data: Mapping[str, Any]) -> dict[str, Any]:
     """Arrange a preset's subentry data as the form shows it."""
     advanced = {key: data[key] for key in _advanced_settings_keys()}
     main = {key: value for key, value in data.items() if key not in advanced}
-    return {**main, SECTION_ADVANCED: advanced}
+    amounts = {key: float(main[key]) for key in (CONF_DEPOSIT, CONF_UNIT_PRICE)}
+    return {**main, **amounts, SECTION_ADVANCED: advanced}
 
 
 def _advanced_settings_keys() -> tuple[str, ...]:
@@ -507,6 +665,8 @@ def _advanced_settings_keys() -> tuple[str, ...]:
 
 class PresetSubentryFlow(ConfigSubentryFlow):
     """Add or change a payment preset: counterparty, deposit, unit price."""
+
+    _offered: list[str] | None = None
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -525,10 +685,12 @@ class PresetSubentryFlow(ConfigSubentryFlow):
     ) -> SubentryFlowResult:
         entry = self._get_entry()
         editing = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
+        if self._offered is None:
+            self._offered = await _async_offered_assets(entry)
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                data = preset_from_input(user_input, _wallet(entry))
+                data = preset_from_input(user_input, _wallet(entry), self._offered)
                 self._check_name_free(entry, data[CONF_NAME], editing)
             except InputError as err:
                 errors[err.field] = err.error
@@ -545,7 +707,7 @@ class PresetSubentryFlow(ConfigSubentryFlow):
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _preset_schema(entry.data[CONF_APPLICATION]), suggested
+                _preset_schema(entry.data[CONF_APPLICATION], self._offered), suggested
             ),
             errors=errors,
         )

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
 import math
 import time
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from homeassistant.util import dt as dt_util
 
 from . import repairs
 from .clearnode import (
+    EXACT,
     Allocation,
     AppDefinition,
     AppSession,
@@ -66,6 +67,11 @@ from .const import (
     LOGGER,
 )
 from .storage import SessionStore
+from .validation import (
+    check_others_need_us,
+    check_own_weight_reaches_quorum,
+    validation_error,
+)
 
 if TYPE_CHECKING:
     from .presets import PresetManager
@@ -485,6 +491,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     ) -> AppSession:
         """Open an app session funded only by our wallet."""
         self._check_participant(definition.participants)
+        self._check_others_need_us(definition)
         self._check_only_we_deposit(allocations)
         with self._translate_errors():
             result = await self.client.create_app_session(
@@ -508,6 +515,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         session = self._open_session(app_session_id)
         self._check_quorum(session)
         if intent == "deposit":
+            self._check_others_need_us(session)
             self._check_only_we_deposit(_increases(session, allocations))
         return await self._async_submit(session, allocations, intent, session_data)
 
@@ -527,9 +535,12 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         payee = payee or _other_participant(session, payer)
         asset = asset or self._session_asset(current)
         if amount <= 0:
-            raise _validation_error("amount_not_positive", amount=str(amount))
+            raise validation_error(
+                "amount_not_positive", field="amount", amount=str(amount)
+            )
         self._check_participant(session.participants, payer)
         self._check_participant(session.participants, payee)
+        _check_not_paying_oneself(payer, payee, "to")
         allocations = _move(current, payer, payee, asset, amount)
         return await self._async_submit(session, allocations, "operate", None)
 
@@ -566,6 +577,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self, destination: str, asset: str, amount: Decimal
     ) -> tuple[Transaction, ...]:
         """Send funds from our unified balance to another wallet."""
+        _check_not_paying_oneself(self.wallet_address, destination, "destination")
         with self._translate_errors():
             return await self.client.transfer(destination, [(asset, amount)])
 
@@ -622,11 +634,9 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     def _open_session(self, app_session_id: str) -> AppSession:
         session = self.data.app_sessions.get(app_session_id)
         if session is None:
-            raise _validation_error(
-                "unknown_app_session", app_session_id=app_session_id
-            )
+            raise validation_error("unknown_app_session", app_session_id=app_session_id)
         if session.status != "open":
-            raise _validation_error("app_session_closed", app_session_id=app_session_id)
+            raise validation_error("app_session_closed", app_session_id=app_session_id)
         return session
 
     def _check_participant(
@@ -634,7 +644,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     ) -> None:
         address = participant or self.wallet_address
         if address not in participants:
-            raise _validation_error("not_a_participant", participant=address)
+            raise validation_error("not_a_participant", participant=address)
 
     def _check_only_we_deposit(self, allocations: Sequence[Allocation]) -> None:
         others = sorted(
@@ -646,24 +656,33 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             }
         )
         if others:
-            raise _validation_error("missing_signature", participants=", ".join(others))
+            raise validation_error("missing_signature", participants=", ".join(others))
 
     def _check_quorum(self, session: AppSession) -> None:
-        weight = sum(
-            weight
-            for participant, weight in zip(
-                session.participants, session.weights, strict=True
-            )
-            if participant == self.wallet_address
-        )
-        if weight < session.quorum:
-            raise _validation_error(
-                "quorum_not_reached", weight=str(weight), quorum=str(session.quorum)
-            )
+        own_weight, _ = self._split_weights(session)
+        check_own_weight_reaches_quorum(own_weight, session.quorum)
+
+    def _check_others_need_us(self, definition: AppDefinition | AppSession) -> None:
+        if len(definition.weights) != len(definition.participants):
+            return  # the client refuses it, naming the weights
+        _, others_weight = self._split_weights(definition)
+        check_others_need_us(others_weight, definition.quorum)
+
+    def _split_weights(self, definition: AppDefinition | AppSession) -> tuple[int, int]:
+        """Return our weight and the other participants' weight together."""
+        own = others = 0
+        for participant, weight in zip(
+            definition.participants, definition.weights, strict=True
+        ):
+            if participant == self.wallet_address:
+                own += weight
+            else:
+                others += weight
+        return own, others
 
     def _known_allocations(self, session: AppSession) -> tuple[Allocation, ...]:
         if session.allocations is None:
-            raise _validation_error(
+            raise validation_error(
                 "allocations_unknown", app_session_id=session.app_session_id
             )
         return session.allocations
@@ -673,7 +692,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             return str(default)
         assets = {allocation.asset for allocation in allocations}
         if len(assets) != 1:
-            raise _validation_error("asset_required")
+            raise validation_error("asset_required")
         return assets.pop()
 
     async def _async_resync_after_timeout(self) -> None:
@@ -742,14 +761,6 @@ def _balance_map(balances: Sequence[Balance]) -> dict[str, Decimal]:
     return {balance.asset: balance.amount for balance in balances}
 
 
-def _validation_error(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
-
-
 def _service_error(key: str, **placeholders: str) -> HomeAssistantError:
     return HomeAssistantError(
         translation_domain=DOMAIN,
@@ -785,9 +796,10 @@ def _session_from_definition(
 
 def _amounts(allocations: Sequence[Allocation]) -> dict[tuple[str, str], Decimal]:
     totals: dict[tuple[str, str], Decimal] = {}
-    for allocation in allocations:
-        key = (allocation.participant, allocation.asset)
-        totals[key] = totals.get(key, Decimal(0)) + allocation.amount
+    with localcontext(EXACT):
+        for allocation in allocations:
+            key = (allocation.participant, allocation.asset)
+            totals[key] = totals.get(key, Decimal(0)) + allocation.amount
     return totals
 
 
@@ -796,13 +808,16 @@ def _increases(
 ) -> list[Allocation]:
     """Allocations that grow compared with the session's known state."""
     before = _amounts(session.allocations or ())
-    return [
-        Allocation(
-            participant, asset, amount - before.get((participant, asset), Decimal(0))
-        )
-        for (participant, asset), amount in _amounts(allocations).items()
-        if amount > before.get((participant, asset), Decimal(0))
-    ]
+    with localcontext(EXACT):
+        return [
+            Allocation(
+                participant,
+                asset,
+                amount - before.get((participant, asset), Decimal(0)),
+            )
+            for (participant, asset), amount in _amounts(allocations).items()
+            if amount > before.get((participant, asset), Decimal(0))
+        ]
 
 
 def _detect_payment(known: AppSession, session: AppSession) -> dict[str, Any] | None:
@@ -810,16 +825,19 @@ def _detect_payment(known: AppSession, session: AppSession) -> dict[str, Any] | 
     if known.allocations is None or session.allocations is None:
         return None
     before, after = _amounts(known.allocations), _amounts(session.allocations)
-    changes = {
-        key: after.get(key, Decimal(0)) - before.get(key, Decimal(0))
-        for key in before.keys() | after.keys()
-        if after.get(key, Decimal(0)) != before.get(key, Decimal(0))
-    }
-    if len(changes) != 2:  # one payer, one payee
-        return None
-    (payer, paid), (payee, received) = sorted(changes.items(), key=lambda item: item[1])
-    if paid + received != 0 or payer[1] != payee[1]:
-        return None
+    with localcontext(EXACT):
+        changes = {
+            key: after.get(key, Decimal(0)) - before.get(key, Decimal(0))
+            for key in before.keys() | after.keys()
+            if after.get(key, Decimal(0)) != before.get(key, Decimal(0))
+        }
+        if len(changes) != 2:  # one payer, one payee
+            return None
+        (payer, paid), (payee, received) = sorted(
+            changes.items(), key=lambda item: item[1]
+        )
+        if paid + received != 0 or payer[1] != payee[1]:
+            return None
     return {
         "from": payer[0],
         "to": payee[0],
@@ -828,12 +846,18 @@ def _detect_payment(known: AppSession, session: AppSession) -> dict[str, Any] | 
     }
 
 
+def _check_not_paying_oneself(payer: str, payee: str, field: str) -> None:
+    """Refuse a payment that would move nothing: the payee is the payer."""
+    if payee == payer:
+        raise validation_error("pay_oneself", field=field, address=payee)
+
+
 def _other_participant(session: AppSession, payer: str) -> str:
     others = [
         participant for participant in session.participants if participant != payer
     ]
     if len(others) != 1:
-        raise _validation_error("payee_required")
+        raise validation_error("payee_required")
     return others[0]
 
 
@@ -848,11 +872,12 @@ def _move(
     totals = _amounts(allocations)
     available = totals.get((payer, asset), Decimal(0))
     if available < amount:
-        raise _validation_error(
+        raise validation_error(
             "insufficient_allocation", available=str(available), asset=asset
         )
-    totals[payer, asset] = available - amount
-    totals[payee, asset] = totals.get((payee, asset), Decimal(0)) + amount
+    with localcontext(EXACT):
+        totals[payer, asset] = available - amount
+        totals[payee, asset] = totals.get((payee, asset), Decimal(0)) + amount
     return tuple(
         Allocation(participant, asset_, value)
         for (participant, asset_), value in totals.items()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 import time
 
 from homeassistant.config_entries import (
@@ -19,13 +19,12 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 
-from .clearnode import Allocation, AppDefinition, AppSession
+from .clearnode import EXACT, Allocation, AppDefinition, AppSession, parse_amount
 from .const import (
     CONF_APPLICATION,
     CONF_ASSET,
@@ -41,6 +40,7 @@ from .const import (
     SUBENTRY_TYPE_PRESET,
 )
 from .coordinator import NitroliteCoordinator
+from .validation import amount, validation_error
 
 STORAGE_VERSION = 1
 
@@ -72,8 +72,8 @@ class Preset:
             name=data[CONF_NAME],
             counterparty=data[CONF_COUNTERPARTY],
             asset=data[CONF_ASSET],
-            deposit=Decimal(data[CONF_DEPOSIT]),
-            unit_price=Decimal(data[CONF_UNIT_PRICE]),
+            deposit=parse_amount(data[CONF_DEPOSIT]),
+            unit_price=parse_amount(data[CONF_UNIT_PRICE]),
             protocol=data[CONF_PROTOCOL],
             weights=(data[CONF_OWN_WEIGHT], data[CONF_COUNTERPARTY_WEIGHT]),
             quorum=data[CONF_QUORUM],
@@ -104,14 +104,6 @@ class Preset:
             Allocation(wallet, self.asset, self.deposit),
             Allocation(self.counterparty, self.asset, Decimal(0)),
         ]
-
-
-def _validation_error(key: str, **placeholders: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
 
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, str]]:
@@ -229,7 +221,7 @@ class PresetManager:
         for preset in self.presets.values():
             if key == preset.subentry_id or slug == preset.slug:
                 return preset
-        raise _validation_error("unknown_preset", preset=key)
+        raise validation_error("unknown_preset", preset=key)
 
     def session(self, subentry_id: str) -> AppSession | None:
         """Return the preset's latest session, while Home Assistant knows it."""
@@ -248,15 +240,16 @@ class PresetManager:
         session = self.session(preset.subentry_id)
         if session is None or session.allocations is None:
             return None
-        return sum(
-            (
-                allocation.amount
-                for allocation in session.allocations
-                if allocation.participant == preset.counterparty
-                and allocation.asset == preset.asset
-            ),
-            Decimal(0),
-        )
+        with localcontext(EXACT):
+            return sum(
+                (
+                    allocation.amount
+                    for allocation in session.allocations
+                    if allocation.participant == preset.counterparty
+                    and allocation.asset == preset.asset
+                ),
+                Decimal(0),
+            )
 
     def remaining(self, preset: Preset) -> Decimal | None:
         """Return what we still hold in the preset's session."""
@@ -275,7 +268,7 @@ class PresetManager:
     ) -> AppSession:
         """Open a session with the preset's counterparty, deposit and definition."""
         if self.open_session(preset.subentry_id) is not None:
-            raise _validation_error("preset_session_open", preset=preset.name)
+            raise validation_error("preset_session_open", preset=preset.name)
         wallet = self.coordinator.wallet_address
         session = await self.coordinator.async_create_app_session(
             preset.definition(wallet, nonce or time.time_ns() // 1_000_000),
@@ -290,11 +283,13 @@ class PresetManager:
     async def async_pay(self, preset: Preset, units: Decimal) -> AppSession:
         """Pay units × the preset's unit price in its open session."""
         if units <= 0:
-            raise _validation_error("units_not_positive", units=str(units))
+            raise validation_error("units_not_positive", units=str(units))
         session = self._require_open(preset)
+        with localcontext(EXACT):
+            due = units * preset.unit_price
         return await self.coordinator.async_pay_in_session(
             session.app_session_id,
-            units * preset.unit_price,
+            amount(due, "units"),
             preset.asset,
             None,
             preset.counterparty,
@@ -315,5 +310,5 @@ class PresetManager:
     def _require_open(self, preset: Preset) -> AppSession:
         session = self.open_session(preset.subentry_id)
         if session is None:
-            raise _validation_error("preset_no_open_session", preset=preset.name)
+            raise validation_error("preset_no_open_session", preset=preset.name)
         return session

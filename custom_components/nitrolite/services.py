@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -14,7 +14,6 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util.json import JsonObjectType
 
@@ -24,15 +23,8 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-from .clearnode import (
-    Allocation,
-    AppDefinition,
-    AppSession,
-    ClearNodeValidationError,
-    Transaction,
-    format_amount,
-    to_checksum_address,
-)
+from . import validation
+from .clearnode import Allocation, AppDefinition, AppSession, Transaction, format_amount
 from .const import DEFAULT_CHALLENGE, DEFAULT_PROTOCOL, DOMAIN, PROTOCOLS
 from .coordinator import NitroliteConfigEntry, NitroliteCoordinator, session_summary
 from .presets import Preset, PresetManager
@@ -167,53 +159,23 @@ GET_APP_SESSIONS_SCHEMA = vol.Schema(
 )
 
 
-def _validation_error(
-    translation_key: str, **placeholders: str
-) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=translation_key,
-        translation_placeholders=placeholders,
-    )
-
-
-def _amount(value: str, field: str, *, allow_zero: bool = False) -> Decimal:
-    """Parse a decimal amount in human units; zero only where allowed."""
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise _validation_error("invalid_amount", field=field, value=value) from None
-    if not amount.is_finite() or amount < 0:
-        raise _validation_error("invalid_amount", field=field, value=value)
-    if amount == 0 and not allow_zero:
-        raise _validation_error("amount_not_positive", amount=value)
-    return amount
-
-
-def _address(value: str, field: str) -> str:
-    try:
-        return to_checksum_address(value)
-    except ClearNodeValidationError:
-        raise _validation_error("invalid_address", field=field, value=value) from None
-
-
 def _choice(data: Mapping[str, Any], field: str, choices: Sequence[str]) -> str:
     value: str = data[field]
     if value not in choices:
-        raise _validation_error(
+        raise validation.validation_error(
             "invalid_choice", field=field, value=value, choices=", ".join(choices)
         )
     return value
 
 
 def _optional_address(data: Mapping[str, Any], field: str) -> str | None:
-    return _address(data[field], field) if field in data else None
+    return validation.address(data[field], field) if field in data else None
 
 
 def _app_session_id(data: Mapping[str, Any]) -> str:
     value: str = data[ATTR_APP_SESSION_ID]
     if not APP_SESSION_ID_PATTERN.fullmatch(value):
-        raise _validation_error(
+        raise validation.validation_error(
             "invalid_app_session_id", field=ATTR_APP_SESSION_ID, value=value
         )
     return value.lower()
@@ -222,14 +184,12 @@ def _app_session_id(data: Mapping[str, Any]) -> str:
 def _allocations(items: Sequence[Mapping[str, str]]) -> list[Allocation]:
     return [
         Allocation(
-            participant=_address(
+            participant=validation.address(
                 item[ATTR_PARTICIPANT], f"{ATTR_ALLOCATIONS}[{index}].participant"
             ),
             asset=item[ATTR_ASSET],
-            amount=_amount(
-                item[ATTR_AMOUNT],
-                f"{ATTR_ALLOCATIONS}[{index}].amount",
-                allow_zero=True,
+            amount=validation.amount(
+                item[ATTR_AMOUNT], f"{ATTR_ALLOCATIONS}[{index}].amount"
             ),
         )
         for index, item in enumerate(items)
@@ -241,7 +201,7 @@ def _require(
 ) -> None:
     for field in fields:
         if field not in data:
-            raise _validation_error(translation_key, field=field)
+            raise validation.validation_error(translation_key, field=field)
 
 
 def _two_party_request(
@@ -250,10 +210,12 @@ def _two_party_request(
     """Own wallet deposits the amount; the counterparty joins with nothing."""
     _require(data, SHORTCUT_FIELDS, "missing_shortcut_field")
     own = coordinator.wallet_address
-    counterparty = _address(data[ATTR_COUNTERPARTY], ATTR_COUNTERPARTY)
+    counterparty = validation.address(data[ATTR_COUNTERPARTY], ATTR_COUNTERPARTY)
     asset: str = data[ATTR_ASSET]
     allocations = [
-        Allocation(own, asset, _amount(data[ATTR_AMOUNT], ATTR_AMOUNT)),
+        Allocation(
+            own, asset, validation.positive_amount(data[ATTR_AMOUNT], ATTR_AMOUNT)
+        ),
         Allocation(counterparty, asset, Decimal(0)),
     ]
     return (own, counterparty), TWO_PARTY_WEIGHTS, TWO_PARTY_QUORUM, allocations
@@ -264,11 +226,17 @@ def _explicit_request(
 ) -> tuple[tuple[str, ...], tuple[int, ...], int, list[Allocation]]:
     _require(data, DEFINITION_FIELDS, "missing_definition_field")
     participants = tuple(
-        _address(value, f"{ATTR_PARTICIPANTS}[{index}]")
+        validation.address(value, f"{ATTR_PARTICIPANTS}[{index}]")
         for index, value in enumerate(data[ATTR_PARTICIPANTS])
     )
     allocations = _allocations(data[ATTR_ALLOCATIONS])
     return participants, tuple(data[ATTR_WEIGHTS]), data[ATTR_QUORUM], allocations
+
+
+def _application(data: Mapping[str, Any], coordinator: NitroliteCoordinator) -> str:
+    if ATTR_APPLICATION not in data:
+        return coordinator.application
+    return validation.application(data[ATTR_APPLICATION], ATTR_APPLICATION)
 
 
 def _create_request(
@@ -278,14 +246,14 @@ def _create_request(
     shortcut = [field for field in SHORTCUT_FIELDS if field in data]
     explicit = [field for field in DEFINITION_FIELDS if field in data]
     if shortcut and explicit:
-        raise _validation_error(
+        raise validation.validation_error(
             "mixed_create_forms", shortcut=shortcut[0], field=explicit[0]
         )
     participants, weights, quorum, allocations = (
         _two_party_request(data, coordinator) if shortcut else _explicit_request(data)
     )
     definition = AppDefinition(
-        application=data.get(ATTR_APPLICATION, coordinator.application),
+        application=_application(data, coordinator),
         protocol=_choice(
             {ATTR_PROTOCOL: DEFAULT_PROTOCOL, **data}, ATTR_PROTOCOL, PROTOCOLS
         ),
@@ -326,7 +294,7 @@ def _single_loaded_entry_id(hass: HomeAssistant) -> str:
     """Pick the account when config_entry_id is left out (one must be loaded)."""
     entries = hass.config_entries.async_loaded_entries(DOMAIN)
     if len(entries) != 1:
-        raise _validation_error(
+        raise validation.validation_error(
             "entry_required" if entries else "no_loaded_entry",
             field=ATTR_CONFIG_ENTRY_ID,
         )
@@ -348,22 +316,9 @@ def _preset(
     if (key := call.data.get(ATTR_PRESET)) is None:
         return None
     if given := [field for field in supplied if field in call.data]:
-        raise _validation_error("preset_conflict", field=given[0], preset=key)
+        raise validation.validation_error("preset_conflict", field=given[0], preset=key)
     presets = _coordinator(call).config_entry.runtime_data.presets
     return presets, presets.find(key)
-
-
-def _units(data: Mapping[str, Any]) -> Decimal:
-    value: str = data.get(ATTR_UNITS, "1")
-    try:
-        units = Decimal(value)
-    except InvalidOperation:
-        raise _validation_error(
-            "invalid_amount", field=ATTR_UNITS, value=value
-        ) from None
-    if not units.is_finite():
-        raise _validation_error("invalid_amount", field=ATTR_UNITS, value=value)
-    return units
 
 
 async def _async_create_app_session(call: ServiceCall) -> ServiceResponse:
@@ -395,14 +350,15 @@ async def _async_submit_app_state(call: ServiceCall) -> ServiceResponse:
 async def _async_pay_in_session(call: ServiceCall) -> ServiceResponse:
     if found := _preset(call, PRESET_PAY_FIELDS):
         presets, preset = found
-        return _session_response(await presets.async_pay(preset, _units(call.data)))
+        units = validation.amount(call.data.get(ATTR_UNITS, "1"), ATTR_UNITS)
+        return _session_response(await presets.async_pay(preset, units))
     if ATTR_UNITS in call.data:
-        raise _validation_error("preset_required", field=ATTR_UNITS)
+        raise validation.validation_error("preset_required", field=ATTR_UNITS)
     _require(call.data, (ATTR_APP_SESSION_ID, ATTR_AMOUNT), "field_required")
     coordinator = _coordinator(call)
     session = await coordinator.async_pay_in_session(
         _app_session_id(call.data),
-        _amount(call.data[ATTR_AMOUNT], ATTR_AMOUNT),
+        validation.positive_amount(call.data[ATTR_AMOUNT], ATTR_AMOUNT),
         call.data.get(ATTR_ASSET),
         _optional_address(call.data, ATTR_FROM),
         _optional_address(call.data, ATTR_TO),
@@ -428,9 +384,9 @@ async def _async_close_app_session(call: ServiceCall) -> ServiceResponse:
 async def _async_transfer(call: ServiceCall) -> ServiceResponse:
     coordinator = _coordinator(call)
     transactions = await coordinator.async_transfer(
-        _address(call.data[ATTR_DESTINATION], ATTR_DESTINATION),
+        validation.address(call.data[ATTR_DESTINATION], ATTR_DESTINATION),
         call.data[ATTR_ASSET],
-        _amount(call.data[ATTR_AMOUNT], ATTR_AMOUNT),
+        validation.positive_amount(call.data[ATTR_AMOUNT], ATTR_AMOUNT),
     )
     return {"transactions": [_transaction_response(tx) for tx in transactions]}
 

@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from devtools.develop import DEMO_ENTRY, DEMO_FUNDS, DEMO_PRESET, OWNER, OWNER_PASSWORD
+from devtools.develop import (
+    DEMO_CAPS,
+    DEMO_ENTRY,
+    DEMO_FUNDS,
+    DEMO_PRESET,
+    OWNER,
+    OWNER_PASSWORD,
+)
 from devtools.homeassistant import HomeAssistantProcess
 from local_clearnode import LocalClearNode
 from local_clearnode.constants import DEMO_COUNTERPARTY_ADDRESS, DEMO_WALLET_ADDRESS
@@ -88,7 +95,7 @@ async def test_user_opens_pays_and_closes_a_session(
 ) -> None:
     """Configure from the UI's API, open, pay, close, then survive a ClearNode outage."""
     result = await hass_process.run_config_flow(
-        "nitrolite", DEMO_ENTRY | {"endpoint": clearnode.url}
+        "nitrolite", DEMO_ENTRY | {"endpoint": clearnode.url}, DEMO_CAPS
     )
     assert result["type"] == "create_entry"
     assert result["title"].lower().startswith(DEMO_WALLET_ADDRESS.lower()[:6])

@@ -62,12 +62,12 @@ async def test_quorum_our_weight_cannot_reach_is_refused(
     """A session needing both signatures can be created but not changed by us."""
     coordinator = coordinator_of(loaded_entry)
     session = await coordinator.async_create_app_session(
-        replace(DEFINITION, quorum=100), funding("1"), None
+        replace(DEFINITION, quorum=75), funding("1"), None
     )
     with pytest.raises(ServiceValidationError) as err:
         await coordinator.async_close_app_session(session.app_session_id, None, None)
     assert err.value.translation_key == "quorum_not_reached"
-    assert err.value.translation_placeholders == {"weight": "50", "quorum": "100"}
+    assert err.value.translation_placeholders == {"weight": "50", "quorum": "75"}
 
 
 async def test_deposit_intent_checks_who_brings_the_funds(

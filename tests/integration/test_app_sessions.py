@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -40,7 +42,7 @@ DEFINITION = AppDefinition(
     application="home-assistant",
     protocol="NitroRPC/0.4",
     participants=(WALLET, COUNTERPARTY),
-    weights=(50, 50),
+    weights=(50, 25),
     quorum=50,
     challenge=86400,
     nonce=1,
@@ -153,49 +155,88 @@ async def test_closed_sessions_disappear_after_the_retention_time(
     assert hass.states.get(session_entity(session, "status")) is None
 
 
-async def counterparty_takes_one_usdc(
+# A session the counterparty opened and funded; either participant alone may update it.
+THEIR_DEFINITION = AppDefinition(
+    application="home-assistant",
+    protocol="NitroRPC/0.4",
+    participants=(COUNTERPARTY, WALLET),
+    weights=(50, 50),
+    quorum=50,
+    challenge=0,
+    nonce=7,
+)
+
+
+@asynccontextmanager
+async def counterparty_client(
     hass: HomeAssistant, node: LocalClearNode
-) -> None:
-    """Let the counterparty alone submit a state of our only session: 3 usdc to us, 1 to it."""
+) -> AsyncIterator[ClearNodeClient]:
+    """Log the counterparty's wallet in to the ClearNode."""
     counterparty = ClearNodeClient(
         async_get_clientsession(hass),
         node.url,
         COUNTERPARTY_KEY,
-        allowances={"usdc": Decimal(1)},
+        allowances={"usdc": Decimal(10)},
     )
     await counterparty.connect()
     try:
-        [theirs] = [
-            s async for s in counterparty.iter_app_sessions(participant=COUNTERPARTY)
-        ]
-        await counterparty.submit_app_state(
-            theirs,
-            [
-                Allocation(WALLET, "usdc", Decimal(3)),
-                Allocation(COUNTERPARTY, "usdc", Decimal(1)),
-            ],
-        )
+        yield counterparty
     finally:
         await counterparty.close()
+
+
+async def counterparty_pays_us(
+    counterparty: ClearNodeClient, session: AppSession, total: int
+) -> AppSession:
+    """Submit a state of the counterparty's session in which we hold ``total`` of 4 usdc."""
+    allocations = (
+        Allocation(COUNTERPARTY, "usdc", Decimal(4 - total)),
+        Allocation(WALLET, "usdc", Decimal(total)),
+    )
+    result = await counterparty.submit_app_state(session, allocations)
+    return replace(session, version=result.version, allocations=allocations)
+
+
+async def counterparty_opens_and_pays_us(
+    hass: HomeAssistant, node: LocalClearNode
+) -> AppSession:
+    """Let the counterparty open a 4 usdc session with us and pay us 1 (pushed to us)."""
+    async with counterparty_client(hass, node) as counterparty:
+        opened = await counterparty.create_app_session(
+            THEIR_DEFINITION,
+            [
+                Allocation(COUNTERPARTY, "usdc", Decimal(4)),
+                Allocation(WALLET, "usdc", Decimal(0)),
+            ],
+        )
+        [session] = [
+            s
+            async for s in counterparty.iter_app_sessions(participant=COUNTERPARTY)
+            if s.app_session_id == opened.app_session_id
+        ]
+        return await counterparty_pays_us(counterparty, session, 1)
 
 
 async def test_a_payment_pushed_by_the_counterparty_fires_a_payment_event(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
-    """An asu push in which the counterparty takes 1 usdc is reported as a payment."""
-    session = await open_session(loaded_entry)
+    """An asu push in which the counterparty pays us 1 more usdc is reported as a payment."""
+    created = async_capture_events(hass, f"{DOMAIN}_app_session_created")
     payments = async_capture_events(hass, f"{DOMAIN}_app_session_payment")
+    session = await counterparty_opens_and_pays_us(hass, clearnode)
+    await wait_for(hass, lambda: bool(created))
 
-    await counterparty_takes_one_usdc(hass, clearnode)
+    async with counterparty_client(hass, clearnode) as counterparty:
+        await counterparty_pays_us(counterparty, session, 2)
     await wait_for(hass, lambda: bool(payments))
 
-    assert payments[0].data["from"] == WALLET
-    assert payments[0].data["to"] == COUNTERPARTY
+    assert payments[0].data["from"] == COUNTERPARTY
+    assert payments[0].data["to"] == WALLET
     assert payments[0].data["amount"] == "1"
-    assert hass.states.get(session_entity(session, "my_allocation")).state == "3"
+    assert hass.states.get(session_entity(session, "my_allocation")).state == "2"
     event_state = hass.states.get("event.wallet_0x2c75_5c23_app_session")
     assert event_state.attributes["event_type"] == "payment"
-    assert event_state.attributes["to"] == COUNTERPARTY
+    assert event_state.attributes["to"] == WALLET
 
 
 async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
@@ -232,22 +273,29 @@ async def test_a_state_changed_while_unloaded_leaves_the_allocations_unknown(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """The remembered version is stale: only our own share is known; paying is refused."""
-    session = await open_session(loaded_entry)
+    session = await counterparty_opens_and_pays_us(hass, clearnode)
+    await wait_for(
+        hass,
+        lambda: (
+            session.app_session_id in coordinator_of(loaded_entry).data.app_sessions
+        ),
+    )
     await hass.config_entries.async_unload(loaded_entry.entry_id)
-    await counterparty_takes_one_usdc(hass, clearnode)
+    async with counterparty_client(hass, clearnode) as counterparty:
+        await counterparty_pays_us(counterparty, session, 2)
 
     await hass.config_entries.async_setup(loaded_entry.entry_id)
     await hass.async_block_till_done()
 
     discovered = coordinator_of(loaded_entry).data.app_sessions[session.app_session_id]
-    assert (discovered.version, discovered.allocations) == (2, None)
-    assert hass.states.get(session_entity(session, "my_allocation")).state == "3"
+    assert (discovered.version, discovered.allocations) == (3, None)
+    assert hass.states.get(session_entity(session, "my_allocation")).state == "2"
     with pytest.raises(ServiceValidationError) as err:
         await call(
             hass, "pay_in_session", app_session_id=session.app_session_id, amount="1"
         )
     assert err.value.translation_key == "allocations_unknown"
-    assert clearnode.allocation(session.app_session_id, COUNTERPARTY, "usdc") == 1
+    assert clearnode.allocation(session.app_session_id, WALLET, "usdc") == 2
 
 
 async def test_allocations_are_stored_while_the_session_is_open(
@@ -348,37 +396,21 @@ async def test_changes_not_pushed_to_us_are_picked_up_after_reconnecting(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """Closing and creating are not pushed to other participants; the resync finds them."""
-    ours = await open_session(loaded_entry)
     created = async_capture_events(hass, f"{DOMAIN}_app_session_created")
     closed = async_capture_events(hass, f"{DOMAIN}_app_session_closed")
+    ours = await counterparty_opens_and_pays_us(hass, clearnode)
+    await wait_for(hass, lambda: bool(created))
+    created.clear()
     coordinator = coordinator_of(loaded_entry)
-    counterparty = ClearNodeClient(
-        async_get_clientsession(hass),
-        loaded_entry.data["endpoint"],
-        COUNTERPARTY_KEY,
-        allowances={"usdc": Decimal(2)},
-    )
-    await counterparty.connect()
-    try:
-        [theirs] = [
-            s async for s in counterparty.iter_app_sessions(participant=COUNTERPARTY)
-        ]
-        await counterparty.close_app_session(
-            theirs,
-            [
-                Allocation(WALLET, "usdc", Decimal(4)),
-                Allocation(COUNTERPARTY, "usdc", Decimal(0)),
-            ],
-        )
+    async with counterparty_client(hass, clearnode) as counterparty:
+        await counterparty.close_app_session(ours, ours.allocations or ())
         new = await counterparty.create_app_session(
-            replace(DEFINITION, participants=(COUNTERPARTY, WALLET), nonce=9),
+            replace(THEIR_DEFINITION, nonce=9),
             [
                 Allocation(COUNTERPARTY, "usdc", Decimal(2)),
                 Allocation(WALLET, "usdc", Decimal(0)),
             ],
         )
-    finally:
-        await counterparty.close()
     assert not created
     assert not closed
 

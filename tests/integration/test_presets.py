@@ -255,15 +255,20 @@ async def test_preset_calls_are_checked_before_sending(
     ("units", "key"),
     [
         ("0", "units_not_positive"),
-        ("-1", "units_not_positive"),
+        ("-1", "invalid_amount"),
         ("many", "invalid_amount"),
         ("inf", "invalid_amount"),
+        ("1e999999999", "invalid_amount"),
+        # 37 decimal places: one past what an amount may carry.
+        ("0." + "0" * 36 + "1", "invalid_amount"),
+        # Its price (× 0.5) would need 37 decimal places.
+        ("0." + "0" * 35 + "1", "invalid_amount"),
     ],
 )
 async def test_units_must_be_a_positive_number(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, units: str, key: str
 ) -> None:
-    """Units ≤ 0 or not a number are refused; nothing is paid."""
+    """Units of 0, negative or not a number are refused; nothing is paid."""
     await press(hass, OPEN)
 
     with pytest.raises(ServiceValidationError) as err:
@@ -271,6 +276,32 @@ async def test_units_must_be_a_positive_number(
 
     assert err.value.translation_key == key
     assert state(hass, PAID) == "0"
+
+
+async def test_units_times_the_price_is_exact_past_28_significant_digits(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """The amount paid is units × price to the last digit, and so is the total paid."""
+    await press(hass, OPEN)
+
+    response = await call(
+        hass,
+        "pay_in_session",
+        preset="ev_charger",
+        units="3.0000000000000000000000000001",
+    )
+
+    amounts = {
+        item["participant"]: Decimal(item["amount"]) for item in response["allocations"]
+    }
+    assert amounts == {
+        WALLET: Decimal("2.49999999999999999999999999995"),
+        COUNTERPARTY: Decimal("1.50000000000000000000000000005"),
+    }
+    presets = loaded_entry.runtime_data.presets
+    assert presets.paid(presets.get(PRESET_ID)) == Decimal(
+        "1.50000000000000000000000000005"
+    )
 
 
 async def test_a_second_open_is_refused_while_one_is_open(

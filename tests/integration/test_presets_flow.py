@@ -6,12 +6,16 @@ from typing import Any
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.selector import NumberSelector, SelectSelector, TextSelector
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from local_clearnode import LocalClearNode
+
 from .conftest import COUNTERPARTY, WALLET
+from .helpers import wait_for
 
 ADVANCED = {
     "protocol": "NitroRPC/0.4",
@@ -24,11 +28,13 @@ ADVANCED = {
 EV_CHARGER = {
     "name": "EV charger",
     "counterparty": COUNTERPARTY.lower(),
-    "asset": "USDC",
-    "deposit": "20",
-    "unit_price": "0.30",
+    "asset": "usdc",
+    "deposit": 20,
+    "unit_price": 0.3,
     "advanced": ADVANCED,
 }
+# COUNTERPARTY with the case of one letter changed: a typo the checksum catches.
+MISTYPED_COUNTERPARTY = "0x70997970c51812dc3A010C7d01b50e0d17dc79C8"
 
 
 async def start_preset_flow(
@@ -81,13 +87,64 @@ async def test_the_form_has_defaults_for_the_app_definition(
     assert defaults == ADVANCED
 
 
+def field_selectors(result: dict[str, Any]) -> dict[str, Any]:
+    """Return the form's selector by field name."""
+    schema = result["data_schema"]
+    assert schema is not None
+    return {str(key): value for key, value in schema.schema.items()}
+
+
+async def test_the_asset_is_picked_from_the_clearnodes_list(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """The asset is a list of what the ClearNode offers; amounts are number fields."""
+    result = await start_preset_flow(hass, loaded_entry)
+    selectors = field_selectors(result)
+
+    assert isinstance(selectors["asset"], SelectSelector)
+    assert selectors["asset"].config["options"] == ["usdc", "ytest.usd"]
+    for amount in ("deposit", "unit_price"):
+        assert isinstance(selectors[amount], NumberSelector)
+        assert selectors[amount].config["step"] == "any"
+        assert selectors[amount].config["mode"] == "box"
+    with pytest.raises(InvalidData):
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], {**EV_CHARGER, "asset": "btc"}
+        )
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**EV_CHARGER, "asset": "ytest.usd"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["asset"] == "ytest.usd"
+
+
+async def test_the_asset_is_typed_while_the_clearnode_cannot_be_reached(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """Without the ClearNode's list the asset is a text field, stored in lower case."""
+    await clearnode.stop()
+    await wait_for(hass, lambda: not loaded_entry.runtime_data.coordinator.connected)
+
+    result = await start_preset_flow(hass, loaded_entry)
+    assert isinstance(field_selectors(result)["asset"], TextSelector)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**EV_CHARGER, "asset": "  "}
+    )
+    assert result["errors"] == {"asset": "invalid_asset"}
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**EV_CHARGER, "asset": " USDC "}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["asset"] == "usdc"
+
+
 async def test_adding_a_preset_stores_it_normalised_and_adds_its_device(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """The address is checksummed, the asset lower-cased, and a device appears."""
+    """The address is checksummed, the amounts normalised, and a device appears."""
     result = await add_preset(hass, loaded_entry)
     await hass.async_block_till_done()
 
@@ -100,7 +157,7 @@ async def test_adding_a_preset_stores_it_normalised_and_adds_its_device(
         "counterparty": COUNTERPARTY,
         "asset": "usdc",
         "deposit": "20",
-        "unit_price": "0.30",
+        "unit_price": "0.3",
         **ADVANCED,
     }
     devices = [
@@ -129,27 +186,40 @@ async def test_adding_a_preset_stores_it_normalised_and_adds_its_device(
     ("changes", "field", "error"),
     [
         ({"counterparty": "0x1234"}, "counterparty", "invalid_address"),
-        (
-            {"counterparty": "0x70997970c51812dc3a010c7d01b50e0d17dc79C8"},
-            "counterparty",
-            "invalid_checksum",
-        ),
+        ({"counterparty": MISTYPED_COUNTERPARTY}, "counterparty", "invalid_address"),
         ({"counterparty": WALLET}, "counterparty", "counterparty_is_self"),
-        ({"asset": "  "}, "asset", "invalid_asset"),
-        ({"deposit": "twenty"}, "deposit", "invalid_amount"),
-        ({"deposit": "0"}, "deposit", "invalid_amount"),
-        ({"deposit": "NaN"}, "deposit", "invalid_amount"),
-        ({"unit_price": "-0.3"}, "unit_price", "invalid_amount"),
-        ({"unit_price": "21"}, "unit_price", "unit_price_exceeds_deposit"),
+        ({"deposit": 0}, "deposit", "amount_not_positive"),
+        ({"deposit": float("nan")}, "deposit", "invalid_amount"),
+        ({"deposit": "1e999999999"}, "deposit", "invalid_amount"),
+        ({"deposit": 1e80}, "deposit", "invalid_amount"),
+        ({"unit_price": -0.3}, "unit_price", "invalid_amount"),
+        ({"unit_price": 1e-37}, "unit_price", "invalid_amount"),
+        ({"unit_price": "1e999999999"}, "unit_price", "invalid_amount"),
+        ({"unit_price": 21}, "unit_price", "unit_price_exceeds_deposit"),
         (
             {"advanced": {**ADVANCED, "own_weight": 50, "counterparty_weight": 50}},
             "base",
-            "quorum_unreachable",
+            "quorum_not_reached",
+        ),
+        (
+            {"advanced": {**ADVANCED, "counterparty_weight": 100}},
+            "base",
+            "quorum_reachable_without_us",
+        ),
+        (
+            {"advanced": {**ADVANCED, "quorum": 1, "counterparty_weight": 1}},
+            "base",
+            "quorum_reachable_without_us",
         ),
         (
             {"advanced": {**ADVANCED, "application": " "}},
             "base",
             "invalid_application",
+        ),
+        (
+            {"advanced": {**ADVANCED, "application": " ClearNode "}},
+            "base",
+            "root_application",
         ),
     ],
 )
@@ -198,15 +268,15 @@ async def test_reconfigure_shows_the_preset_and_changes_it(
         if key.description
     }
     assert suggested["counterparty"] == COUNTERPARTY
-    assert suggested["unit_price"] == "0.30"
+    assert suggested["unit_price"] == 0.3
 
     result = await hass.config_entries.subentries.async_configure(
-        result["flow_id"], {**EV_CHARGER, "counterparty": COUNTERPARTY, "deposit": "0"}
+        result["flow_id"], {**EV_CHARGER, "counterparty": COUNTERPARTY, "deposit": 0}
     )
-    assert result["errors"] == {"deposit": "invalid_amount"}
+    assert result["errors"] == {"deposit": "amount_not_positive"}
     result = await hass.config_entries.subentries.async_configure(
         result["flow_id"],
-        {**EV_CHARGER, "name": "Garage charger", "unit_price": "0.25"},
+        {**EV_CHARGER, "name": "Garage charger", "unit_price": 0.25},
     )
     await hass.async_block_till_done()
 

@@ -8,17 +8,30 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from custom_components.nitrolite.clearnode import AppDefinition, app_session_id
 from custom_components.nitrolite.const import CONF_ALLOWANCES, DOMAIN
 from local_clearnode import LocalClearNode
 
 from .conftest import COUNTERPARTY, COUNTERPARTY_KEY, WALLET, entry_data, setup_entry
+from .helpers import wait_for
+from .test_app_sessions import counterparty_opens_and_pays_us
 
 pytestmark = pytest.mark.usefixtures("loaded_entry")
 
 UNKNOWN_SESSION = "0x" + "ab" * 32
+THIRD = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+# COUNTERPARTY with the case of one letter changed: a typo the checksum catches.
+MISTYPED = "0x70997970c51812dc3A010C7d01b50e0d17dc79C8"
+# Parses as a Decimal at once, but would be a billion digits written out.
+HUGE = "1e999999999"
+# Amounts with more significant digits than the default decimal context keeps (28).
+DEPOSIT_30_DIGITS = "1.00000000000000000000000000003"
+TINY = "0.00000000000000000000000000001"
 
 
 async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
@@ -498,6 +511,109 @@ async def test_update_beyond_our_weight_is_refused(
     assert clearnode.app_sessions[session_id].status == "open"
 
 
+async def test_depositing_where_others_reach_the_quorum_without_us_is_refused(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """In a session the counterparty can update alone, we add nothing; paying still works."""
+    session = await counterparty_opens_and_pays_us(hass, clearnode)
+    [entry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    known = entry.runtime_data.coordinator.data.app_sessions
+    await wait_for(hass, lambda: session.app_session_id in known)
+
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            "submit_app_state",
+            app_session_id=session.app_session_id,
+            intent="deposit",
+            allocations=[
+                {"participant": COUNTERPARTY, "asset": "usdc", "amount": "3"},
+                {"participant": WALLET, "asset": "usdc", "amount": "2"},
+            ],
+        )
+    assert err.value.translation_key == "quorum_reachable_without_us"
+    assert err.value.translation_placeholders == {"weight": "50", "quorum": "50"}
+    assert usdc(clearnode, WALLET) == Decimal(100)
+
+    paid = await call(
+        hass, "pay_in_session", app_session_id=session.app_session_id, amount="1"
+    )
+    assert paid["version"] == 3
+
+
+@pytest.mark.parametrize(
+    "payment",
+    [
+        pytest.param({"to": WALLET.lower()}, id="to-ourselves"),
+        pytest.param({"from": COUNTERPARTY, "to": COUNTERPARTY}, id="to-the-payer"),
+    ],
+)
+async def test_paying_oneself_is_refused(
+    hass: HomeAssistant, clearnode: LocalClearNode, payment: dict[str, str]
+) -> None:
+    """A payment whose payee is its payer would move nothing: refused, naming to."""
+    session_id = await open_session(hass, "2")
+    payments = async_capture_events(hass, f"{DOMAIN}_app_session_payment")
+
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass, "pay_in_session", app_session_id=session_id, amount="1", **payment
+        )
+
+    assert err.value.translation_key == "pay_oneself"
+    assert err.value.translation_placeholders["field"] == "to"
+    assert clearnode.app_sessions[session_id].version == 1
+    assert not payments
+
+
+async def test_payments_are_exact_past_28_significant_digits(
+    hass: HomeAssistant,
+) -> None:
+    """Allocations and the payment event keep every digit; nothing is rounded."""
+    session_id = await open_session(hass, DEPOSIT_30_DIGITS)
+    payments = async_capture_events(hass, f"{DOMAIN}_app_session_payment")
+
+    response = await call(
+        hass, "pay_in_session", app_session_id=session_id, amount=TINY
+    )
+    await hass.async_block_till_done()
+
+    assert {
+        item["participant"]: Decimal(item["amount"]) for item in response["allocations"]
+    } == {
+        WALLET: Decimal("1.00000000000000000000000000002"),
+        COUNTERPARTY: Decimal(TINY),
+    }
+    assert [Decimal(event.data["amount"]) for event in payments] == [Decimal(TINY)]
+
+
+async def test_a_deposit_hiding_a_tiny_increase_of_the_counterparty_is_refused(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """An increase of another participant past the 28th digit still needs their signature."""
+    session_id = await open_session(hass, "4")
+    await call(hass, "pay_in_session", app_session_id=session_id, amount="0.1")
+
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass,
+            "submit_app_state",
+            app_session_id=session_id,
+            intent="deposit",
+            allocations=[
+                {"participant": WALLET, "asset": "usdc", "amount": "5"},
+                {
+                    "participant": COUNTERPARTY,
+                    "asset": "usdc",
+                    "amount": "0.10000000000000000000000000001",
+                },
+            ],
+        )
+
+    assert err.value.translation_key == "missing_signature"
+    assert clearnode.app_sessions[session_id].version == 2
+
+
 # Bad input: refused before anything reaches the server ----------------------------
 
 BAD_INPUT = [
@@ -539,7 +655,7 @@ BAD_INPUT = [
     pytest.param(
         "transfer",
         {"destination": WALLET.lower(), "asset": "usdc", "amount": "1"},
-        "invalid_input",
+        "pay_oneself",
         "destination",
         id="transfer-to-ourselves",
     ),
@@ -682,6 +798,156 @@ BAD_INPUT = [
         "participant",
         id="participant-filter",
     ),
+    *[
+        pytest.param(service, data, "invalid_address", field, id=f"mistyped-{field}")
+        for service, data, field in (
+            (
+                "create_app_session",
+                {"counterparty": MISTYPED, "asset": "usdc", "amount": "1"},
+                "counterparty",
+            ),
+            (
+                "create_app_session",
+                {
+                    "participants": [WALLET, MISTYPED],
+                    "weights": [100, 0],
+                    "quorum": 100,
+                    "allocations": [
+                        {"participant": WALLET, "asset": "usdc", "amount": "1"}
+                    ],
+                },
+                "participants[1]",
+            ),
+            (
+                "submit_app_state",
+                {
+                    "app_session_id": UNKNOWN_SESSION,
+                    "allocations": [
+                        {"participant": WALLET, "asset": "usdc", "amount": "1"},
+                        {"participant": MISTYPED, "asset": "usdc", "amount": "0"},
+                    ],
+                },
+                "allocations[1].participant",
+            ),
+            (
+                "pay_in_session",
+                {"app_session_id": UNKNOWN_SESSION, "amount": "1", "from": MISTYPED},
+                "from",
+            ),
+            (
+                "pay_in_session",
+                {"app_session_id": UNKNOWN_SESSION, "amount": "1", "to": MISTYPED},
+                "to",
+            ),
+            (
+                "transfer",
+                {"destination": MISTYPED, "asset": "usdc", "amount": "1"},
+                "destination",
+            ),
+            ("get_app_sessions", {"participant": MISTYPED}, "participant"),
+        )
+    ],
+    pytest.param(
+        "close_app_session",
+        {
+            "app_session_id": UNKNOWN_SESSION,
+            "allocations": [{"participant": MISTYPED, "asset": "usdc", "amount": "0"}],
+        },
+        "invalid_address",
+        "allocations[0].participant",
+        id="mistyped-close-allocation",
+    ),
+    *[
+        pytest.param(service, data, "invalid_amount", field, id=f"huge-{service}")
+        for service, data, field in (
+            (
+                "create_app_session",
+                {"counterparty": COUNTERPARTY, "asset": "usdc", "amount": HUGE},
+                "amount",
+            ),
+            (
+                "submit_app_state",
+                {
+                    "app_session_id": UNKNOWN_SESSION,
+                    "allocations": [
+                        {"participant": WALLET, "asset": "usdc", "amount": HUGE}
+                    ],
+                },
+                "allocations[0].amount",
+            ),
+            (
+                "close_app_session",
+                {
+                    "app_session_id": UNKNOWN_SESSION,
+                    "allocations": [
+                        {"participant": WALLET, "asset": "usdc", "amount": HUGE}
+                    ],
+                },
+                "allocations[0].amount",
+            ),
+            (
+                "pay_in_session",
+                {"app_session_id": UNKNOWN_SESSION, "amount": HUGE},
+                "amount",
+            ),
+            (
+                "transfer",
+                {"destination": COUNTERPARTY, "asset": "usdc", "amount": HUGE},
+                "amount",
+            ),
+        )
+    ],
+    pytest.param(
+        "create_app_session",
+        {
+            "participants": [WALLET, COUNTERPARTY],
+            "weights": [100, 0],
+            "quorum": 100,
+            "allocations": [
+                {"participant": WALLET, "asset": "usdc", "amount": "1"},
+                {"participant": COUNTERPARTY, "asset": "usdc", "amount": HUGE},
+            ],
+        },
+        "invalid_amount",
+        "allocations[1].amount",
+        id="huge-create-allocation",
+    ),
+    *[
+        pytest.param(
+            "create_app_session",
+            {
+                "counterparty": COUNTERPARTY,
+                "asset": "usdc",
+                "amount": "1",
+                "application": name,
+            },
+            "root_application",
+            "application",
+            id=f"root-application-{name}",
+        )
+        for name in ("clearnode", "ClearNode", " CLEARNODE ")
+    ],
+    *[
+        pytest.param(
+            "create_app_session",
+            {
+                "participants": participants,
+                "weights": weights,
+                "quorum": quorum,
+                "allocations": [
+                    {"participant": WALLET, "asset": "usdc", "amount": "1"}
+                ],
+            },
+            "quorum_reachable_without_us",
+            None,
+            id=name,
+        )
+        for name, participants, weights, quorum in (
+            ("equal-weights", [WALLET, COUNTERPARTY], [100, 100], 100),
+            ("quorum-zero", [WALLET, COUNTERPARTY], [100, 0], 0),
+            ("others-together", [WALLET, COUNTERPARTY, THIRD], [100, 50, 50], 100),
+        )
+    ],
 ]
 
 
@@ -716,8 +982,9 @@ async def test_validation_message_is_translated(hass: HomeAssistant) -> None:
         await call(hass, "transfer", destination="0x1234", asset="usdc", amount="1")
 
     assert str(err.value) == (
-        "destination: “0x1234” is not a wallet address "
-        "(0x followed by 40 hexadecimal digits)"
+        "destination: “0x1234” is not a wallet address: 0x followed by 40 "
+        "hexadecimal digits, in lower or upper case, or mixed case with a valid "
+        "EIP-55 checksum"
     )
 
 

@@ -1,5 +1,6 @@
 """App sessions with the real server's rules and error texts."""
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -278,6 +279,35 @@ async def test_operate_redistributes_and_pushes_the_new_state(
         {"participant": wallet.address, "asset": "usdc", "amount": "12"},
         {"participant": counterparty.address, "asset": "usdc", "amount": "18"},
     ]
+
+
+async def test_shares_are_kept_exactly_past_28_significant_digits(
+    opened: tuple[Peer, str],
+    node: LocalClearNode,
+    wallet: signing.Signer,
+    counterparty: signing.Signer,
+    session_key: signing.Signer,
+) -> None:
+    """Like shopspring/decimal, the ledger adds and subtracts without rounding."""
+    peer, session_id = opened
+    mine, theirs = "29.99999999999999999999999999999", "0.00000000000000000000000000001"
+    await peer.request(
+        "submit_app_state",
+        {
+            "app_session_id": session_id,
+            "intent": "operate",
+            "version": 2,
+            "allocations": split(wallet, counterparty, mine, theirs),
+        },
+        [session_key],
+    )
+    app_state = next(p for p in peer.pushes if p.method == "asu")
+
+    assert [a["amount"] for a in app_state.result["participant_allocations"]] == [
+        mine,
+        theirs,
+    ]
+    assert node.allocation(session_id, wallet.address, "usdc") == Decimal(mine)
 
 
 async def test_a_wrong_version_names_the_expected_one(
