@@ -311,10 +311,10 @@ async def test_recently_closed_sessions_are_discovered_at_start_up(
     assert hass.states.get(session_entity(old, "status")) is None
 
 
-async def test_user_may_delete_a_session_device_but_not_the_wallet(
+async def test_user_may_delete_a_closed_session_device_but_not_the_wallet(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
-    """async_remove_config_entry_device allows app sessions only."""
+    """async_remove_config_entry_device allows closed app sessions only."""
     session = await open_session(loaded_entry)
     await hass.async_block_till_done()
     coordinator = coordinator_of(loaded_entry)
@@ -325,10 +325,39 @@ async def test_user_may_delete_a_session_device_but_not_the_wallet(
         coordinator.session_device_key(session.app_session_id),
     )
     assert session_device.via_device_id == wallet.id
+    await coordinator.async_close_app_session(session.app_session_id, None, None)
 
     assert not await async_remove_config_entry_device(hass, loaded_entry, wallet)
     assert await async_remove_config_entry_device(hass, loaded_entry, session_device)
     assert session.app_session_id not in coordinator.data.app_sessions
+
+
+async def test_an_open_sessions_device_cannot_be_deleted(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Its allocations, known only here, stay: the session can still be paid in and closed."""
+    session = await open_session(loaded_entry)
+    await hass.async_block_till_done()
+    coordinator = coordinator_of(loaded_entry)
+    device = find_device(
+        hass,
+        loaded_entry.entry_id,
+        coordinator.session_device_key(session.app_session_id),
+    )
+
+    assert not await async_remove_config_entry_device(hass, loaded_entry, device)
+
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.sessions"]["data"]
+    assert stored[session.app_session_id]["allocations"][0]["amount"] == "4"
+    await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    closed = await coordinator_of(loaded_entry).async_close_app_session(
+        session.app_session_id, None, None
+    )
+    assert closed.allocations == tuple(funding("4"))
 
 
 async def test_session_entities_go_unavailable_with_the_connection(

@@ -360,7 +360,7 @@ async def test_removing_the_entry_forgets_the_presets_sessions(
     """The store of preset sessions goes with the entry."""
     await press(hass, OPEN)
     key = f"{DOMAIN}.{loaded_entry.entry_id}.presets"
-    assert PRESET_ID in hass_storage[key]["data"]
+    assert PRESET_ID in hass_storage[key]["data"]["sessions"]
 
     await hass.config_entries.async_remove(loaded_entry.entry_id)
     await hass.async_block_till_done()
@@ -396,4 +396,7 @@ async def test_removing_a_preset_forgets_its_session(
     assert hass.states.get(STATUS) is None
     assert session_id in loaded_entry.runtime_data.coordinator.data.app_sessions
     await hass.config_entries.async_unload(loaded_entry.entry_id)
-    assert hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.presets"]["data"] == {}
+    assert hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.presets"]["data"] == {
+        "sessions": {},
+        "opening": {},
+    }
