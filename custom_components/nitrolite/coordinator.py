@@ -143,6 +143,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self._session_locks: dict[str, asyncio.Lock] = {}
         self._unanswered: dict[str, _UnansweredChange] = {}
         self._reread: asyncio.Task[None] | None = None
+        self._last_nonce = 0
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -677,6 +678,15 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                     await change.resolved.wait()
         if not change.resolved.is_set():
             raise _service_error("outcome_pending", app_session_id=app_session_id)
+
+    def next_nonce(self) -> int:
+        """Return a nonce for a new session: the time in ms, never the same twice.
+
+        The session id is derived from the definition, nonce included: two equal
+        requests in the same millisecond must still open two sessions.
+        """
+        self._last_nonce = max(time.time_ns() // 1_000_000, self._last_nonce + 1)
+        return self._last_nonce
 
     def awaits_outcome(self, app_session_id: str) -> bool:
         """Whether a change of the session got no answer and is not settled yet."""

@@ -13,7 +13,6 @@ import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-import time
 from typing import Any, TypedDict
 
 from homeassistant.config_entries import (
@@ -364,7 +363,9 @@ class PresetManager:
             if self.open_session(subentry_id) is not None:
                 raise _validation_error("preset_session_open", preset=preset.name)
             wallet = self.coordinator.wallet_address
-            definition = preset.definition(wallet, nonce or time.time_ns() // 1_000_000)
+            definition = preset.definition(
+                wallet, nonce or self.coordinator.next_nonce()
+            )
             self._opening[subentry_id] = app_session_id(definition)
             await self._async_save()
             try:
