@@ -13,6 +13,7 @@ from collections.abc import Awaitable
 from decimal import Decimal
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
@@ -188,9 +189,9 @@ async def test_concurrent_transfers_all_apply(
 
 
 async def test_concurrent_equal_creates_open_distinct_sessions(
-    hass: HomeAssistant, clearnode: LocalClearNode
+    hass: HomeAssistant, clearnode: LocalClearNode, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Equal create calls in the same instant still get distinct nonces and sessions."""
+    """Equal create calls in the same millisecond still get distinct nonces and sessions."""
     results = await together(*(open_session(hass, amount="1") for _ in range(3)))
 
     assert raised(results) == []
