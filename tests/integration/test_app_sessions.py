@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -32,6 +33,7 @@ from custom_components.nitrolite.const import CONF_CLOSED_SESSION_RETENTION, DOM
 from custom_components.nitrolite.coordinator import NitroliteCoordinator
 from custom_components.nitrolite.storage import SAVE_DELAY_SECONDS
 from local_clearnode import LocalClearNode
+from tests.faults.helpers import balance_push
 
 from .conftest import COUNTERPARTY, COUNTERPARTY_KEY, SECRETS, WALLET
 from .helpers import find_device, wait_for
@@ -475,3 +477,27 @@ async def test_a_listing_read_before_we_created_a_session_does_not_close_it(
 
     assert coordinator.data.app_sessions[session.app_session_id].status == "open"
     assert closed_events == []
+
+
+async def test_a_balance_pushed_while_a_resync_reads_wins_over_its_snapshot(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """The resync's read started before the push: the pushed balance stays."""
+    balance = "sensor.wallet_0x2c75_5c23_usdc_balance"
+    client = loaded_entry.runtime_data.client
+    clearnode.faults.delay = 1  # holds the resync's balance read
+    reads = clearnode.faults.received["get_ledger_balances"]
+    resync = asyncio.ensure_future(client.resync())
+    await wait_for(
+        hass, lambda: clearnode.faults.received["get_ledger_balances"] > reads
+    )
+
+    await clearnode.faults.send_raw(balance_push("123"))
+    await wait_for(hass, lambda: hass.states.get(balance).state == "123")
+    await resync
+    clearnode.faults.delay = 0
+    await hass.async_block_till_done()
+
+    assert clearnode.balance(WALLET, "usdc") == Decimal(100)
+    assert hass.states.get(balance).state == "123"
+    assert coordinator_of(loaded_entry).data.balances["usdc"] == Decimal(123)
