@@ -141,7 +141,7 @@ async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     await _PresetStore(hass, entry_id).async_remove()
 
 
-def _session_ids(stored: Any, key: str) -> dict[str, str]:
+def _checked_ids(stored: Any, key: str) -> dict[str, str]:
     """Return one map of the stored presets' sessions, without malformed items."""
     items = stored.get(key) if isinstance(stored, dict) else None
     if not isinstance(items, dict):
@@ -187,8 +187,8 @@ class PresetManager:
         before the restart is the preset's if the ClearNode has it, else forgotten.
         """
         stored = await self._store.async_load()
-        self._session_ids = _session_ids(stored, "sessions")
-        self._opening = _session_ids(stored, "opening")
+        self._session_ids = _checked_ids(stored, "sessions")
+        self._opening = _checked_ids(stored, "opening")
         self._known_ids = set(self.presets)
         if self._async_settle_openings():
             await self._async_save()
