@@ -545,8 +545,8 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         session_id = created.app_session_id
         async with self._session_lock(session_id):
             await self.async_wait_for_outcome(session_id)
-            remembered = session_id not in self.data.app_sessions
-            if remembered:
+            new = session_id not in self.data.app_sessions
+            if new:
                 await self._session_store.async_remember_now(created)
             try:
                 result = await self._async_send_change(
@@ -557,13 +557,10 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                     ),
                 )
             except HomeAssistantError:
-                if remembered and session_id not in self._unanswered:
+                if new and not self.awaits_outcome(session_id):
                     self._session_store.async_forget(session_id)
                 raise
-            session = replace(created, version=result.version, status=result.status)
-            self._async_apply_session(None, session)
-            self._async_publish()
-            return session
+            return self._async_take_answer(created, result)
 
     async def async_submit_app_state(
         self,
@@ -982,7 +979,7 @@ def _applied_state(
 
     That is the session as it now stands if the change was applied, None if not. A
     closed session is not listed; neither is a session whose creation was not applied.
-    A listing two or more versions ahead shows that others changed the session too:
+    A listing past the change's version shows that others changed the session too:
     its allocations are then unknown.
     """
     if listed is None:
