@@ -218,6 +218,21 @@ async def test_a_change_is_refused_while_the_outcome_before_it_cannot_be_learnt(
     assert clearnode.allocation(session_id, COUNTERPARTY, "usdc") == Decimal(2)
 
 
+async def test_a_change_sent_while_disconnected_is_reported_as_not_sent(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """Nothing left Home Assistant, so the error does not say it may have applied."""
+    session_id = await open_session(hass)
+    await clearnode.stop()
+    await wait_for(hass, lambda: not coordinator_of(loaded_entry).connected)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "pay_in_session", app_session_id=session_id, amount="1")
+
+    assert err.value.translation_key == "not_connected"
+    assert not coordinator_of(loaded_entry).awaits_outcome(session_id)
+
+
 async def test_an_unanswered_transfer_says_it_may_have_been_applied(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
@@ -253,6 +268,23 @@ async def test_a_preset_adopts_the_session_of_an_unanswered_open(
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "create_app_session", preset="ev_charger")
     assert err.value.translation_key == "preset_session_open"
+
+
+async def test_a_second_open_waits_for_the_outcome_of_an_unanswered_one(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """Called right after the first open went unanswered, it finds that session open."""
+    clearnode.faults.silent_methods.add("create_app_session")
+    await unanswered(hass, "create_app_session", preset="ev_charger")
+    clearnode.faults.silent_methods.clear()
+
+    with pytest.raises(HomeAssistantError) as err:
+        await call(hass, "create_app_session", preset="ev_charger")
+
+    assert err.value.translation_key == "preset_session_open"
+    assert clearnode.faults.received["create_app_session"] == 1
+    assert len(clearnode.app_sessions) == 1
+    assert clearnode.balance(WALLET, "usdc") == Decimal(96)
 
 
 async def test_an_open_lost_before_the_server_applied_it_is_forgotten(
