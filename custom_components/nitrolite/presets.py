@@ -274,7 +274,9 @@ class PresetManager:
 
         Return whether it was settled; it is not while its outcome is still unknown.
         """
-        session_id = self._opening[subentry_id]
+        session_id = self._opening.get(subentry_id)
+        if session_id is None:  # the preset was removed meanwhile
+            return False
         if session_id in self.coordinator.data.app_sessions:
             self._session_ids[subentry_id] = session_id
         elif self.coordinator.awaits_outcome(session_id):

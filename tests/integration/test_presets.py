@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -400,3 +401,21 @@ async def test_removing_a_preset_forgets_its_session(
         "sessions": {},
         "opening": {},
     }
+
+
+async def test_removing_a_preset_while_it_opens_a_session(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """The open still answers with its session, which stays known without a preset."""
+    clearnode.faults.delay = 1
+    opening = asyncio.ensure_future(
+        call(hass, "create_app_session", preset="ev_charger")
+    )
+    await wait_for(hass, lambda: clearnode.faults.received["create_app_session"] == 1)
+
+    hass.config_entries.async_remove_subentry(loaded_entry, PRESET_ID)
+    opened = await opening
+
+    coordinator = loaded_entry.runtime_data.coordinator
+    assert coordinator.data.app_sessions[opened["app_session_id"]].status == "open"
+    assert hass.states.get(STATUS) is None
