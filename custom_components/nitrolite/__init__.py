@@ -119,7 +119,11 @@ async def async_remove_config_entry_device(
     entry: NitroliteConfigEntry,
     device_entry: dr.DeviceEntry,
 ) -> bool:
-    """Let the user delete an app session's device; wallet and presets stay."""
+    """Let the user delete a closed app session's device; wallet and presets stay.
+
+    An open session's device stays: Home Assistant may hold the only copy of its
+    allocations, without which it could not be paid in or closed by default.
+    """
     coordinator = entry.runtime_data.coordinator
     presets = {
         preset_device_key(coordinator, subentry_id) for subentry_id in entry.subentries
@@ -128,6 +132,9 @@ async def async_remove_config_entry_device(
         if domain != DOMAIN or key == coordinator.device_key or key in presets:
             continue
         session_id = key.removeprefix(f"{coordinator.device_key}_")
+        session = coordinator.data.app_sessions.get(session_id)
+        if session is not None and session.status == "open":
+            return False
         coordinator.async_forget_session(session_id)
         return True
     return False

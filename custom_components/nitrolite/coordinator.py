@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import aclosing, contextmanager
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import aclosing, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal, localcontext
@@ -50,7 +51,9 @@ from .clearnode import (
     ConnectionStateChanged,
     Resynced,
     Transaction,
+    app_session_id,
 )
+from .clearnode.models import AppSessionStatus
 from .const import (
     BUS_EVENT_PREFIX,
     CLOSED_SESSION_PRUNE_INTERVAL,
@@ -58,7 +61,9 @@ from .const import (
     CONF_CLOSED_SESSION_RETENTION,
     CONF_DEFAULT_ASSET,
     CONF_ENDPOINT,
+    CONF_REQUEST_TIMEOUT,
     DEFAULT_CLOSED_SESSION_RETENTION_HOURS,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
     DOMAIN,
     EVENT_CLOSED,
     EVENT_CREATED,
@@ -101,6 +106,21 @@ class NitroliteData:
     own_allocations: dict[str, dict[str, Decimal]] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _UnansweredChange:
+    """A state change sent without an answer: the ClearNode may have applied it."""
+
+    before: AppSession | None  # None: the change creates the session
+    after: AppSession  # the session as it stands if the change was applied
+    unanswered_at: float = field(default_factory=time.monotonic)
+    resolved: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def app_session_id(self) -> str:
+        """The session the change is about."""
+        return self.after.app_session_id
+
+
 class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     """Owns the ClearNode client of one config entry; fed by its pushes."""
 
@@ -125,6 +145,11 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self._event_listeners: list[NitroliteEventListener] = []
         self._unsub_stop: CALLBACK_TYPE | None = None
         self._stored_at: dict[str, float] = {}
+        self._balances_at = -math.inf
+        self._session_locks: dict[str, asyncio.Lock] = {}
+        self._unanswered: dict[str, _UnansweredChange] = {}
+        self._reread: asyncio.Task[None] | None = None
+        self._last_nonce = 0
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -264,6 +289,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 self._async_resynced(event)
             case BalancesUpdated():
                 self.data.balances = _balance_map(event.balances)
+                self._balances_at = time.monotonic()
                 self._async_publish()
             case AppSessionUpdated():
                 self._async_session_pushed(event.session)
@@ -287,8 +313,15 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         """Take over the state re-read after a (re)login."""
         data = self.data
         data.connection_state = ConnectionState.CONNECTED
-        data.balances = _balance_map(event.balances)
-        still_open = {session.app_session_id for session in event.open_sessions}
+        if self._balances_at < event.read_started:
+            data.balances = _balance_map(event.balances)
+        listed_by_id = {
+            session.app_session_id: session for session in event.open_sessions
+        }
+        for change in list(self._unanswered.values()):
+            if change.unanswered_at < event.read_started:
+                self._async_resolve(change, listed_by_id.get(change.app_session_id))
+        still_open = listed_by_id.keys()
         for session_id, session in list(data.app_sessions.items()):
             if (
                 session.status == "open"
@@ -320,6 +353,22 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 self._async_refresh_own_allocations(unresolved),
                 f"{DOMAIN}_own_allocations",
             )
+
+    @callback
+    def _async_resolve(
+        self, change: _UnansweredChange, listed: AppSession | None
+    ) -> None:
+        """Settle an unanswered change with a listing read after it; fire its event."""
+        del self._unanswered[change.app_session_id]
+        change.resolved.set()
+        known = self.data.app_sessions.get(change.app_session_id)
+        if known is not None and known.version >= change.after.version:
+            return  # A push has told us already.
+        applied = _applied_state(change, listed)
+        if applied is not None:
+            self._async_apply_session(known, applied)
+        elif change.before is None:
+            self._session_store.async_forget(change.app_session_id)
 
     def _changed_since(self, session_id: str, moment: float) -> bool:
         """Whether we stored a state of the session after ``moment`` (monotonic).
@@ -422,6 +471,8 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self.data.closed_at.pop(session_id, None)
         self.data.own_allocations.pop(session_id, None)
         self._stored_at.pop(session_id, None)
+        if (lock := self._session_locks.get(session_id)) and not lock.locked():
+            del self._session_locks[session_id]
         self._session_store.async_forget(session_id)
 
     @property
@@ -489,20 +540,34 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         allocations: Sequence[Allocation],
         session_data: str | None,
     ) -> AppSession:
-        """Open an app session funded only by our wallet."""
+        """Open an app session funded only by our wallet.
+
+        Its id follows from the definition, so the session is remembered before the
+        request leaves: an answer lost to a timeout or a crash cannot orphan it.
+        """
         self._check_participant(definition.participants)
         self._check_others_need_us(definition)
         self._check_only_we_deposit(allocations)
-        with self._translate_errors():
-            result = await self.client.create_app_session(
-                definition, allocations, session_data
-            )
-        session = _session_from_definition(
-            definition, result, allocations, session_data
-        )
-        self._async_apply_session(None, session)
-        self._async_publish()
-        return session
+        created = _new_session(definition, allocations, session_data)
+        session_id = created.app_session_id
+        async with self._session_lock(session_id):
+            await self.async_wait_for_outcome(session_id)
+            new = session_id not in self.data.app_sessions
+            if new:
+                await self._session_store.async_remember_now(created)
+            try:
+                result = await self._async_send_change(
+                    None,
+                    created,
+                    lambda: self.client.create_app_session(
+                        definition, allocations, session_data
+                    ),
+                )
+            except HomeAssistantError:
+                if new and not self.awaits_outcome(session_id):
+                    self._session_store.async_forget(session_id)
+                raise
+            return self._async_take_answer(created, result)
 
     async def async_submit_app_state(
         self,
@@ -512,12 +577,12 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         session_data: str | None,
     ) -> AppSession:
         """Submit a new state of an open app session that our weight alone can sign."""
-        session = self._open_session(app_session_id)
-        self._check_quorum(session)
-        if intent == "deposit":
-            self._check_others_need_us(session)
-            self._check_only_we_deposit(_increases(session, allocations))
-        return await self._async_submit(session, allocations, intent, session_data)
+        async with self._async_changing(app_session_id) as session:
+            self._check_quorum(session)
+            if intent == "deposit":
+                self._check_others_need_us(session)
+                self._check_only_we_deposit(_increases(session, allocations))
+            return await self._async_submit(session, allocations, intent, session_data)
 
     async def async_pay_in_session(
         self,
@@ -527,22 +592,26 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         payer: str | None,
         payee: str | None,
     ) -> AppSession:
-        """Move an amount from one participant to another inside an app session."""
-        session = self._open_session(app_session_id)
-        self._check_quorum(session)
-        current = self._known_allocations(session)
-        payer = payer or self.wallet_address
-        payee = payee or _other_participant(session, payer)
-        asset = asset or self._session_asset(current)
-        if amount <= 0:
-            raise validation_error(
-                "amount_not_positive", field="amount", amount=str(amount)
-            )
-        self._check_participant(session.participants, payer)
-        self._check_participant(session.participants, payee)
-        _check_not_paying_oneself(payer, payee, "to")
-        allocations = _move(current, payer, payee, asset, amount)
-        return await self._async_submit(session, allocations, "operate", None)
+        """Move an amount from one participant to another inside an app session.
+
+        The next allocations are computed from the state as it is once the session's
+        lock is held, so concurrent payments add up instead of overwriting each other.
+        """
+        async with self._async_changing(app_session_id) as session:
+            self._check_quorum(session)
+            current = self._known_allocations(session)
+            payer = payer or self.wallet_address
+            payee = payee or _other_participant(session, payer)
+            asset = asset or self._session_asset(current)
+            if amount <= 0:
+                raise validation_error(
+                    "amount_not_positive", field="amount", amount=str(amount)
+                )
+            self._check_participant(session.participants, payer)
+            self._check_participant(session.participants, payee)
+            _check_not_paying_oneself(payer, payee, "to")
+            allocations = _move(current, payer, payee, asset, amount)
+            return await self._async_submit(session, allocations, "operate", None)
 
     async def async_close_app_session(
         self,
@@ -551,42 +620,39 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         session_data: str | None,
     ) -> AppSession:
         """Close an app session, by default with its current allocations."""
-        session = self._open_session(app_session_id)
-        self._check_quorum(session)
-        final = (
-            tuple(allocations)
-            if allocations is not None
-            else self._known_allocations(session)
-        )
-        with self._translate_errors():
-            result = await self.client.close_app_session(session, final, session_data)
-        closed = replace(
-            session,
-            status=result.status,
-            version=result.version,
-            allocations=final,
-            session_data=session_data
-            if session_data is not None
-            else session.session_data,
-        )
-        self._async_apply_session(session, closed)
-        self._async_publish()
-        return closed
+        async with self._async_changing(app_session_id) as session:
+            self._check_quorum(session)
+            final = (
+                tuple(allocations)
+                if allocations is not None
+                else self._known_allocations(session)
+            )
+            closed = _next_state(session, "closed", final, session_data)
+            result = await self._async_send_change(
+                session,
+                closed,
+                lambda: self.client.close_app_session(session, final, session_data),
+            )
+            return self._async_take_answer(closed, result)
 
     async def async_transfer(
         self, destination: str, asset: str, amount: Decimal
     ) -> tuple[Transaction, ...]:
         """Send funds from our unified balance to another wallet."""
         _check_not_paying_oneself(self.wallet_address, destination, "destination")
-        with self._translate_errors():
-            return await self.client.transfer(destination, [(asset, amount)])
+        return await self._async_send(
+            lambda: self.client.transfer(destination, [(asset, amount)]),
+            lambda: _service_error("transfer_unanswered"),
+        )
 
     async def async_get_balances(self) -> tuple[Balance, ...]:
         """Read our unified balance and refresh the state model with it."""
+        read_started = time.monotonic()
         with self._translate_errors():
             balances = await self.client.get_ledger_balances()
-        self.data.balances = _balance_map(balances)
-        self._async_publish()
+        if self._balances_at < read_started:
+            self.data.balances = _balance_map(balances)
+            self._async_publish()
         return balances
 
     async def async_get_app_sessions(
@@ -603,6 +669,52 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 ]
             )
 
+    async def async_wait_for_outcome(self, app_session_id: str) -> None:
+        """Return once no change of the session is waiting to learn its outcome.
+
+        A change that got no answer is settled by the next re-read of the state; until
+        then a new change must not be computed from a state that may be outdated. While
+        connected, wait for that re-read (up to twice the request timeout); otherwise,
+        or if it does not come, refuse.
+        """
+        change = self._unanswered.get(app_session_id)
+        if change is None:
+            return
+        if self.connected:
+            self._async_reread()
+            with suppress(TimeoutError):
+                async with asyncio.timeout(2 * self._request_timeout):
+                    await change.resolved.wait()
+        if not change.resolved.is_set():
+            raise _service_error("outcome_pending", app_session_id=app_session_id)
+
+    def next_nonce(self) -> int:
+        """Return a nonce for a new session: the time in ms, never the same twice.
+
+        The session id is derived from the definition, nonce included: two equal
+        requests in the same millisecond must still open two sessions.
+        """
+        self._last_nonce = max(time.time_ns() // 1_000_000, self._last_nonce + 1)
+        return self._last_nonce
+
+    def awaits_outcome(self, app_session_id: str) -> bool:
+        """Whether a change of the session got no answer and is not settled yet."""
+        return app_session_id in self._unanswered
+
+    def _session_lock(self, app_session_id: str) -> asyncio.Lock:
+        return self._session_locks.setdefault(app_session_id, asyncio.Lock())
+
+    @asynccontextmanager
+    async def _async_changing(self, app_session_id: str) -> AsyncIterator[AppSession]:
+        """Hold the session's lock and yield the open session as it stands now.
+
+        Reading, computing, signing, sending and applying the answer all happen under
+        the lock, after any earlier unanswered change of the session is settled.
+        """
+        async with self._session_lock(app_session_id):
+            await self.async_wait_for_outcome(app_session_id)
+            yield self._open_session(app_session_id)
+
     async def _async_submit(
         self,
         session: AppSession,
@@ -610,24 +722,95 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         intent: str,
         session_data: str | None,
     ) -> AppSession:
-        with self._translate_errors():
-            result = await self.client.submit_app_state(
-                session, allocations, intent=intent, session_data=session_data
-            )
-        updated = replace(
+        updated = _next_state(session, "open", tuple(allocations), session_data)
+        result = await self._async_send_change(
             session,
-            version=result.version,
-            status=result.status,
-            allocations=tuple(allocations),
-            session_data=session_data
-            if session_data is not None
-            else session.session_data,
+            updated,
+            lambda: self.client.submit_app_state(
+                session, allocations, intent=intent, session_data=session_data
+            ),
         )
+        return self._async_take_answer(updated, result)
+
+    @callback
+    def _async_take_answer(
+        self, expected: AppSession, result: AppSessionResult
+    ) -> AppSession:
+        """Apply our answered change unless a push has applied it already."""
+        session = replace(expected, version=result.version, status=result.status)
         known = self.data.app_sessions.get(session.app_session_id)
-        if known is None or known.version < updated.version:
-            self._async_apply_session(session, updated)
+        if known is None or known.version < session.version:
+            self._async_apply_session(known, session)
             self._async_publish()
-        return updated
+        return session
+
+    async def _async_send_change[T](
+        self,
+        before: AppSession | None,
+        after: AppSession,
+        send: Callable[[], Awaitable[T]],
+    ) -> T:
+        """Send a change of a session; remember it if it may have been applied unanswered."""
+
+        def unanswered() -> HomeAssistantError:
+            self._unanswered[after.app_session_id] = _UnansweredChange(before, after)
+            return _service_error(
+                "change_unanswered", app_session_id=after.app_session_id
+            )
+
+        return await self._async_send(send, unanswered)
+
+    async def _async_send[T](
+        self,
+        send: Callable[[], Awaitable[T]],
+        unanswered: Callable[[], HomeAssistantError],
+    ) -> T:
+        """Send a request that moves funds; never retried.
+
+        With no answer (a timeout, or the connection lost while it was on its way) the
+        request may have been applied: the state is re-read at once and the caller is
+        told so, never that it failed.
+        """
+        sent_while_connected = self.client.state is ConnectionState.CONNECTED
+        with self._translate_errors():
+            try:
+                return await send()
+            except (ClearNodeTimeoutError, ClearNodeConnectionError) as err:
+                if (
+                    isinstance(err, ClearNodeConnectionError)
+                    and not sent_while_connected
+                ):
+                    raise
+                error = unanswered()
+                self._async_reread()
+                raise error from err
+
+    @callback
+    def _async_reread(self) -> None:
+        """Re-read the state in the background, unless a re-read is running."""
+        if self._reread is None or self._reread.done():
+            self._reread = self.config_entry.async_create_background_task(
+                self.hass, self._async_reread_until_settled(), f"{DOMAIN}_resync"
+            )
+
+    async def _async_reread_until_settled(self) -> None:
+        """Re-read until every unanswered change is settled (a reconnect re-reads too)."""
+        try:
+            await self.client.resync()
+            while self._unanswered and self.connected:
+                await self.client.resync()
+        except ClearNodeError as err:
+            LOGGER.debug(
+                "Could not re-read the state after an unanswered request: %s", err
+            )
+
+    @property
+    def _request_timeout(self) -> float:
+        return float(
+            self.config_entry.options.get(
+                CONF_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_SECONDS
+            )
+        )
 
     # Checks: we can sign only for our own wallet -------------------------------
 
@@ -695,13 +878,6 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             raise validation_error("asset_required")
         return assets.pop()
 
-    async def _async_resync_after_timeout(self) -> None:
-        """Learn whether the server applied a request it did not answer in time."""
-        try:
-            await self.client.resync()
-        except ClearNodeError as err:
-            LOGGER.debug("Could not re-read the state after a timeout: %s", err)
-
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:
         """Map library errors to translated Home Assistant errors."""
@@ -725,9 +901,6 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             repairs.async_create_session_key_issue(self.hass, self.config_entry)
             raise _service_error("session_key_expired") from err
         except ClearNodeTimeoutError as err:
-            self.config_entry.async_create_background_task(
-                self.hass, self._async_resync_after_timeout(), f"{DOMAIN}_resync"
-            )
             raise _service_error("timeout") from err
         except ClearNodeConnectionError as err:
             raise _service_error("not_connected") from err
@@ -769,29 +942,64 @@ def _service_error(key: str, **placeholders: str) -> HomeAssistantError:
     )
 
 
-def _session_from_definition(
+def _new_session(
     definition: AppDefinition,
-    result: AppSessionResult,
     allocations: Sequence[Allocation],
     session_data: str | None,
 ) -> AppSession:
+    """Return the session a create request makes if the ClearNode applies it."""
     now = dt_util.utcnow().isoformat()
     return AppSession(
-        app_session_id=result.app_session_id,
+        app_session_id=app_session_id(definition),
         application=definition.application,
-        status=result.status,
+        status="open",
         participants=definition.participants,
         weights=definition.weights,
         quorum=definition.quorum,
         protocol=definition.protocol,
         challenge=definition.challenge,
         nonce=definition.nonce,
-        version=result.version,
+        version=1,
         session_data=session_data,
         created_at=now,
         updated_at=now,
         allocations=tuple(allocations),
     )
+
+
+def _next_state(
+    session: AppSession,
+    status: AppSessionStatus,
+    allocations: tuple[Allocation, ...],
+    session_data: str | None,
+) -> AppSession:
+    """Return the session after one more state (submitted or closing) is applied."""
+    return replace(
+        session,
+        status=status,
+        version=session.version + 1,
+        allocations=allocations,
+        session_data=session.session_data if session_data is None else session_data,
+    )
+
+
+def _applied_state(
+    change: _UnansweredChange, listed: AppSession | None
+) -> AppSession | None:
+    """Return what a listing of open sessions read after an unanswered change proves.
+
+    That is the session as it now stands if the change was applied, None if not. A
+    closed session is not listed; neither is a session whose creation was not applied.
+    A listing past the change's version shows that others changed the session too:
+    its allocations are then unknown.
+    """
+    if listed is None:
+        return change.after if change.after.status == "closed" else None
+    if listed.version == change.after.version and change.after.status == "open":
+        return replace(change.after, updated_at=listed.updated_at)
+    if listed.version > change.after.version:
+        return listed
+    return None
 
 
 def _amounts(allocations: Sequence[Allocation]) -> dict[tuple[str, str], Decimal]:

@@ -2,14 +2,18 @@
 
 A preset is a config subentry. Which app session belongs to which preset is kept in a
 Store; the session's allocations are remembered with all of the wallet's sessions (storage).
+A session being opened is saved as the preset's *opening* session before the request is
+sent (its id follows from its definition), and becomes its current session once the
+ClearNode is known to have created it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-import time
+from typing import Any, TypedDict
 
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
@@ -24,7 +28,14 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 
-from .clearnode import EXACT, Allocation, AppDefinition, AppSession, parse_amount
+from .clearnode import (
+    EXACT,
+    Allocation,
+    AppDefinition,
+    AppSession,
+    app_session_id,
+    parse_amount,
+)
 from .const import (
     CONF_APPLICATION,
     CONF_ASSET,
@@ -37,12 +48,13 @@ from .const import (
     CONF_QUORUM,
     CONF_UNIT_PRICE,
     DOMAIN,
+    LOGGER,
     SUBENTRY_TYPE_PRESET,
 )
 from .coordinator import NitroliteCoordinator
 from .validation import amount, validation_error
 
-STORAGE_VERSION = 1
+STORAGE_VERSION = 2
 
 type PresetListener = Callable[[Iterable[str]], None]
 
@@ -106,13 +118,40 @@ class Preset:
         ]
 
 
-def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, str]]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.presets")
+class _StoredSessions(TypedDict):
+    sessions: dict[str, str]  # current session by preset subentry id
+    opening: dict[str, str]  # session being opened, by preset subentry id
+
+
+class _PresetStore(Store[_StoredSessions]):
+    """The presets' sessions; version 1 held the current sessions only."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        super().__init__(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.presets")
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: Any
+    ) -> _StoredSessions:
+        return {"sessions": old_data, "opening": {}}
 
 
 async def async_remove_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete the stored preset sessions of a removed entry."""
-    await _store(hass, entry_id).async_remove()
+    await _PresetStore(hass, entry_id).async_remove()
+
+
+def _checked_ids(stored: Any, key: str) -> dict[str, str]:
+    """Return one map of the stored presets' sessions, without malformed items."""
+    items = stored.get(key) if isinstance(stored, dict) else None
+    if not isinstance(items, dict):
+        if stored is not None:
+            LOGGER.warning("Ignored the stored %s sessions of presets: malformed", key)
+        return {}
+    return {
+        subentry_id: session_id
+        for subentry_id, session_id in items.items()
+        if isinstance(session_id, str)
+    }
 
 
 def preset_device_key(coordinator: NitroliteCoordinator, subentry_id: str) -> str:
@@ -130,18 +169,28 @@ class PresetManager:
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator
-        self._store = _store(hass, entry.entry_id)
-        # App session id by preset subentry id.
+        self._store = _PresetStore(hass, entry.entry_id)
+        # App session id by preset subentry id: current, and being opened.
         self._session_ids: dict[str, str] = {}
+        self._opening: dict[str, str] = {}
+        self._open_locks: dict[str, asyncio.Lock] = {}
         self._known_ids: set[str] = set()
         self._listeners: list[PresetListener] = []
 
     # Lifecycle ---------------------------------------------------------------
 
     async def async_load(self) -> None:
-        """Recover which session belongs to which preset."""
-        self._session_ids = await self._store.async_load() or {}
+        """Recover which session belongs to which preset; settle interrupted opens.
+
+        The coordinator has listed the open sessions by now: a session being opened
+        before the restart is the preset's if the ClearNode has it, else forgotten.
+        """
+        stored = await self._store.async_load()
+        self._session_ids = _checked_ids(stored, "sessions")
+        self._opening = _checked_ids(stored, "opening")
         self._known_ids = set(self.presets)
+        if self._async_settle_openings():
+            await self._async_save()
 
     @callback
     def async_start(self) -> None:
@@ -151,6 +200,9 @@ class PresetManager:
             async_dispatcher_connect(
                 self.hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._async_entry_changed
             )
+        )
+        entry.async_on_unload(
+            self.coordinator.async_add_listener(self._async_coordinator_updated)
         )
         entry.async_on_unload(self._async_save)
 
@@ -172,8 +224,9 @@ class PresetManager:
             subentry_id for subentry_id in presets if subentry_id not in self._known_ids
         ]
         self._known_ids = set(presets)
-        for subentry_id in set(self._session_ids) - self._known_ids:
-            del self._session_ids[subentry_id]
+        for sessions in (self._session_ids, self._opening):
+            for subentry_id in set(sessions) - self._known_ids:
+                del sessions[subentry_id]
         self._async_rename_devices(presets.values())
         for listener in list(self._listeners):
             listener(added)
@@ -195,7 +248,40 @@ class PresetManager:
                     registry.async_update_device(device.id, name=names[identifier])
 
     async def _async_save(self) -> None:
-        await self._store.async_save(self._session_ids)
+        await self._store.async_save(
+            {"sessions": self._session_ids, "opening": self._opening}
+        )
+
+    @callback
+    def _async_coordinator_updated(self) -> None:
+        if self._async_settle_openings():
+            self.entry.async_create_task(self.hass, self._async_save())
+
+    @callback
+    def _async_settle_openings(self) -> bool:
+        """Settle the opens not running now; return whether any was settled."""
+        settled = False
+        for subentry_id in list(self._opening):
+            lock = self._open_locks.get(subentry_id)
+            if lock is None or not lock.locked():
+                settled |= self._async_settle_opening(subentry_id)
+        return settled
+
+    @callback
+    def _async_settle_opening(self, subentry_id: str) -> bool:
+        """Adopt the session being opened once it exists, drop it once it cannot.
+
+        Return whether it was settled; it is not while its outcome is still unknown.
+        """
+        session_id = self._opening.get(subentry_id)
+        if session_id is None:  # the preset was removed meanwhile
+            return False
+        if session_id in self.coordinator.data.app_sessions:
+            self._session_ids[subentry_id] = session_id
+        elif self.coordinator.awaits_outcome(session_id):
+            return False
+        del self._opening[subentry_id]
+        return True
 
     # Presets and their sessions ------------------------------------------------
 
@@ -266,19 +352,32 @@ class PresetManager:
         nonce: int | None = None,
         session_data: str | None = None,
     ) -> AppSession:
-        """Open a session with the preset's counterparty, deposit and definition."""
-        if self.open_session(preset.subentry_id) is not None:
-            raise validation_error("preset_session_open", preset=preset.name)
-        wallet = self.coordinator.wallet_address
-        session = await self.coordinator.async_create_app_session(
-            preset.definition(wallet, nonce or time.time_ns() // 1_000_000),
-            preset.funding(wallet),
-            session_data,
-        )
-        self._session_ids[preset.subentry_id] = session.app_session_id
-        self.coordinator.async_update_listeners()
-        await self._async_save()
-        return session
+        """Open a session with the preset's counterparty, deposit and definition.
+
+        One open per preset at a time: a second waits, then finds the first's session.
+        """
+        subentry_id = preset.subentry_id
+        async with self._open_locks.setdefault(subentry_id, asyncio.Lock()):
+            if (opening := self._opening.get(subentry_id)) is not None:
+                await self.coordinator.async_wait_for_outcome(opening)
+                if self._async_settle_opening(subentry_id):
+                    await self._async_save()
+            if self.open_session(subentry_id) is not None:
+                raise validation_error("preset_session_open", preset=preset.name)
+            wallet = self.coordinator.wallet_address
+            definition = preset.definition(
+                wallet, nonce or self.coordinator.next_nonce()
+            )
+            self._opening[subentry_id] = app_session_id(definition)
+            await self._async_save()
+            try:
+                return await self.coordinator.async_create_app_session(
+                    definition, preset.funding(wallet), session_data
+                )
+            finally:
+                if self._async_settle_opening(subentry_id):
+                    await self._async_save()
+                self.coordinator.async_update_listeners()
 
     async def async_pay(self, preset: Preset, units: Decimal) -> AppSession:
         """Pay units × the preset's unit price in its open session."""

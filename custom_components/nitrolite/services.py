@@ -4,7 +4,6 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 import re
-import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import (
@@ -261,7 +260,7 @@ def _create_request(
         weights=weights,
         quorum=quorum,
         challenge=data.get(ATTR_CHALLENGE, DEFAULT_CHALLENGE),
-        nonce=data.get(ATTR_NONCE, time.time_ns() // 1_000_000),
+        nonce=data[ATTR_NONCE] if ATTR_NONCE in data else coordinator.next_nonce(),
     )
     return definition, allocations
 

@@ -3,20 +3,29 @@
 The ClearNode lists open sessions without their allocations and tells each participant
 only its own share. A listed session whose version is still the one remembered here gets
 its remembered allocations back, so payments and closing keep working after a restart.
+A session about to be created is remembered before its request is sent: a crash before
+the answer cannot leave a funded session whose allocations Home Assistant never saw.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from decimal import Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 
-from .clearnode import Allocation, AppSession
-from .const import DOMAIN
+from .clearnode import (
+    Allocation,
+    AmountError,
+    AppSession,
+    ClearNodeValidationError,
+    parse_amount,
+)
+from .clearnode.validation import address
+from .const import DOMAIN, LOGGER
 
 STORAGE_VERSION = 1
 SAVE_DELAY_SECONDS = 1
@@ -33,13 +42,29 @@ class _SessionRecord(TypedDict):
     allocations: list[_AllocationRecord]
 
 
-def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, _SessionRecord]]:
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.sessions")
+class _SessionFile(Store[dict[str, _SessionRecord]]):
+    """The records' file; it knows which change last reached the disk.
+
+    Store logs a failed write and drops it, so success is noted here: a change counts as
+    saved only once a write that contains it has returned.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        super().__init__(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.sessions")
+        self.changes = 0
+        self.saved = 0
+
+    async def _async_write_data(self, data: dict[str, Any]) -> None:
+        # The records are serialised from their live dict before the first await, so
+        # this write holds every change made until now.
+        change = self.changes
+        await super()._async_write_data(data)
+        self.saved = max(self.saved, change)
 
 
 async def async_remove_session_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete the remembered allocations of a removed entry."""
-    await _store(hass, entry_id).async_remove()
+    await _SessionFile(hass, entry_id).async_remove()
 
 
 class SessionStore:
@@ -47,18 +72,33 @@ class SessionStore:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Nothing is read yet; see async_load."""
-        self._store = _store(hass, entry_id)
+        self._file = _SessionFile(hass, entry_id)
+        # Mutated in place only: writes serialise this very dict.
         self._records: dict[str, _SessionRecord] = {}
-        self._unsaved = False
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether a change has not reached the disk yet."""
+        return self._file.saved != self._file.changes
 
     async def async_load(self) -> None:
-        """Read what was remembered before the restart."""
-        self._records = await self._store.async_load() or {}
+        """Read what was remembered before the restart; drop records that do not check out."""
+        self._records.clear()
+        self._records.update(_checked_records(await self._file.async_load()))
 
     async def async_flush(self) -> None:
         """Write changes still waiting for their delayed save (before an unload)."""
-        if self._unsaved:
-            await self._store.async_save(self._data_to_save())
+        if self.unsaved:
+            await self._file.async_save(self._records)
+
+    async def async_remember_now(self, session: AppSession) -> None:
+        """Remember a session and wait until it is on disk; raise if it cannot be written."""
+        self.async_remember(session)
+        await self._file.async_save(self._records)
+        if self.unsaved:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="session_store_failed"
+            )
 
     def restore(self, open_sessions: Sequence[AppSession]) -> list[AppSession]:
         """Return the listed open sessions with the allocations remembered for them.
@@ -71,9 +111,10 @@ class SessionStore:
     @callback
     def async_retain(self, app_session_ids: Iterable[str]) -> None:
         """Forget every session but these (those closed while we were not running)."""
-        kept = set(app_session_ids)
-        if not self._records.keys() <= kept:
-            self._records = {i: r for i, r in self._records.items() if i in kept}
+        gone = self._records.keys() - set(app_session_ids)
+        for session_id in gone:
+            del self._records[session_id]
+        if gone:
             self._async_schedule_save()
 
     @callback
@@ -106,12 +147,8 @@ class SessionStore:
 
     @callback
     def _async_schedule_save(self) -> None:
-        self._unsaved = True
-        self._store.async_delay_save(self._data_to_save, SAVE_DELAY_SECONDS)
-
-    def _data_to_save(self) -> dict[str, _SessionRecord]:
-        self._unsaved = False
-        return self._records
+        self._file.changes += 1
+        self._file.async_delay_save(lambda: self._records, SAVE_DELAY_SECONDS)
 
 
 def _allocation_record(allocation: Allocation) -> _AllocationRecord:
@@ -124,6 +161,48 @@ def _allocation_record(allocation: Allocation) -> _AllocationRecord:
 
 def _allocations(record: _SessionRecord) -> tuple[Allocation, ...]:
     return tuple(
-        Allocation(item["participant"], item["asset"], Decimal(item["amount"]))
+        Allocation(item["participant"], item["asset"], parse_amount(item["amount"]))
         for item in record["allocations"]
     )
+
+
+def _checked_records(stored: object) -> dict[str, _SessionRecord]:
+    """Return the well-formed records of a loaded file, with a warning for each other."""
+    if stored is None:
+        return {}
+    if not isinstance(stored, dict):
+        LOGGER.warning("Ignored the remembered app sessions: not a mapping")
+        return {}
+    records: dict[str, _SessionRecord] = {}
+    for session_id, record in stored.items():
+        try:
+            records[session_id] = _checked_record(record)
+        except (AmountError, ClearNodeValidationError, KeyError, TypeError) as err:
+            LOGGER.warning(
+                "Dropped the remembered state of app session %s: %s (%s)",
+                session_id,
+                type(err).__name__,
+                err,
+            )
+    return records
+
+
+def _checked_record(record: Any) -> _SessionRecord:
+    version = record["version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise TypeError("version is not a positive integer")
+    return {
+        "version": version,
+        "allocations": [_checked_allocation(item) for item in record["allocations"]],
+    }
+
+
+def _checked_allocation(item: Any) -> _AllocationRecord:
+    asset = item["asset"]
+    if not isinstance(asset, str) or not asset:
+        raise TypeError("asset is not a symbol")
+    return {
+        "participant": address(item["participant"], "participant"),
+        "asset": asset,
+        "amount": str(parse_amount(item["amount"])),
+    }

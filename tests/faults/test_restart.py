@@ -27,7 +27,7 @@ from .helpers import (
 async def test_a_restart_fails_the_pending_call_at_once_and_nothing_is_retried(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
-    """The pending call fails with a clear error; the node saw the payment once."""
+    """The pending call fails at once saying it may have applied; the node saw it once."""
     session_id = await open_session(hass)
     clearnode.faults.delay = 0.2
     payment = asyncio.ensure_future(
@@ -39,8 +39,8 @@ async def test_a_restart_fails_the_pending_call_at_once_and_nothing_is_retried(
 
     with pytest.raises(HomeAssistantError) as err:
         await payment
-    assert err.value.translation_key == "not_connected"
-    assert "not connected" in str(err.value).lower()
+    assert err.value.translation_key == "change_unanswered"
+    assert "may have been applied" in str(err.value)
 
     client = loaded_entry.runtime_data.client
     await wait_for(hass, lambda: client.state is ConnectionState.CONNECTED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -34,6 +35,7 @@ from custom_components.nitrolite.const import CONF_CLOSED_SESSION_RETENTION, DOM
 from custom_components.nitrolite.coordinator import NitroliteCoordinator
 from custom_components.nitrolite.storage import SAVE_DELAY_SECONDS
 from local_clearnode import LocalClearNode
+from tests.faults.helpers import balance_push
 
 from .conftest import COUNTERPARTY, COUNTERPARTY_KEY, SECRETS, WALLET
 from .helpers import find_device, wait_for
@@ -359,10 +361,10 @@ async def test_recently_closed_sessions_are_discovered_at_start_up(
     assert hass.states.get(session_entity(old, "status")) is None
 
 
-async def test_user_may_delete_a_session_device_but_not_the_wallet(
+async def test_user_may_delete_a_closed_session_device_but_not_the_wallet(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
-    """async_remove_config_entry_device allows app sessions only."""
+    """async_remove_config_entry_device allows closed app sessions only."""
     session = await open_session(loaded_entry)
     await hass.async_block_till_done()
     coordinator = coordinator_of(loaded_entry)
@@ -373,10 +375,39 @@ async def test_user_may_delete_a_session_device_but_not_the_wallet(
         coordinator.session_device_key(session.app_session_id),
     )
     assert session_device.via_device_id == wallet.id
+    await coordinator.async_close_app_session(session.app_session_id, None, None)
 
     assert not await async_remove_config_entry_device(hass, loaded_entry, wallet)
     assert await async_remove_config_entry_device(hass, loaded_entry, session_device)
     assert session.app_session_id not in coordinator.data.app_sessions
+
+
+async def test_an_open_sessions_device_cannot_be_deleted(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Its allocations, known only here, stay: the session can still be paid in and closed."""
+    session = await open_session(loaded_entry)
+    await hass.async_block_till_done()
+    coordinator = coordinator_of(loaded_entry)
+    device = find_device(
+        hass,
+        loaded_entry.entry_id,
+        coordinator.session_device_key(session.app_session_id),
+    )
+
+    assert not await async_remove_config_entry_device(hass, loaded_entry, device)
+
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.sessions"]["data"]
+    assert stored[session.app_session_id]["allocations"][0]["amount"] == "4"
+    await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    closed = await coordinator_of(loaded_entry).async_close_app_session(
+        session.app_session_id, None, None
+    )
+    assert closed.allocations == tuple(funding("4"))
 
 
 async def test_session_entities_go_unavailable_with_the_connection(
@@ -478,3 +509,27 @@ async def test_a_listing_read_before_we_created_a_session_does_not_close_it(
 
     assert coordinator.data.app_sessions[session.app_session_id].status == "open"
     assert closed_events == []
+
+
+async def test_a_balance_pushed_while_a_resync_reads_wins_over_its_snapshot(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """The resync's read started before the push: the pushed balance stays."""
+    balance = "sensor.wallet_0x2c75_5c23_usdc_balance"
+    client = loaded_entry.runtime_data.client
+    clearnode.faults.delay = 1  # holds the resync's balance read
+    reads = clearnode.faults.received["get_ledger_balances"]
+    resync = asyncio.ensure_future(client.resync())
+    await wait_for(
+        hass, lambda: clearnode.faults.received["get_ledger_balances"] > reads
+    )
+
+    await clearnode.faults.send_raw(balance_push("123"))
+    await wait_for(hass, lambda: hass.states.get(balance).state == "123")
+    await resync
+    clearnode.faults.delay = 0
+    await hass.async_block_till_done()
+
+    assert clearnode.balance(WALLET, "usdc") == Decimal(100)
+    assert hass.states.get(balance).state == "123"
+    assert coordinator_of(loaded_entry).data.balances["usdc"] == Decimal(123)

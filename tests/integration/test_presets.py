@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -391,7 +392,7 @@ async def test_removing_the_entry_forgets_the_presets_sessions(
     """The store of preset sessions goes with the entry."""
     await press(hass, OPEN)
     key = f"{DOMAIN}.{loaded_entry.entry_id}.presets"
-    assert PRESET_ID in hass_storage[key]["data"]
+    assert PRESET_ID in hass_storage[key]["data"]["sessions"]
 
     await hass.config_entries.async_remove(loaded_entry.entry_id)
     await hass.async_block_till_done()
@@ -427,4 +428,25 @@ async def test_removing_a_preset_forgets_its_session(
     assert hass.states.get(STATUS) is None
     assert session_id in loaded_entry.runtime_data.coordinator.data.app_sessions
     await hass.config_entries.async_unload(loaded_entry.entry_id)
-    assert hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.presets"]["data"] == {}
+    assert hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.presets"]["data"] == {
+        "sessions": {},
+        "opening": {},
+    }
+
+
+async def test_removing_a_preset_while_it_opens_a_session(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """The open still answers with its session, which stays known without a preset."""
+    clearnode.faults.delay = 1
+    opening = asyncio.ensure_future(
+        call(hass, "create_app_session", preset="ev_charger")
+    )
+    await wait_for(hass, lambda: clearnode.faults.received["create_app_session"] == 1)
+
+    hass.config_entries.async_remove_subentry(loaded_entry, PRESET_ID)
+    opened = await opening
+
+    coordinator = loaded_entry.runtime_data.coordinator
+    assert coordinator.data.app_sessions[opened["app_session_id"]].status == "open"
+    assert hass.states.get(STATUS) is None
