@@ -322,6 +322,30 @@ async def test_restart_reconnects_and_resyncs(make_client, node) -> None:
     await runner
 
 
+async def test_an_unexpected_error_does_not_end_reconnection(
+    make_client, node, http, monkeypatch, caplog
+) -> None:
+    """A bug in one reconnection attempt is logged; run() goes on and reconnects."""
+    client, events = await connected(make_client)
+    real_ws_connect = http.ws_connect
+    attempts = itertools.count(1)
+
+    def ws_connect_failing_once(*args, **kwargs):
+        if next(attempts) == 1:
+            raise RuntimeError("a bug below the client")
+        return real_ws_connect(*args, **kwargs)
+
+    monkeypatch.setattr(http, "ws_connect", ws_connect_failing_once)
+    runner = asyncio.create_task(client.run())
+    await node.restart()
+    await events.wait_for(Resynced)
+
+    assert "Unexpected error while keeping the ClearNode connection" in caplog.text
+    assert client.state is ConnectionState.CONNECTED
+    await client.close()
+    await runner
+
+
 async def test_refused_jwt_falls_back_to_a_fresh_challenge(make_client, node) -> None:
     """When the JWT is refused on reconnect, the wallet signs a new challenge."""
     client, events = await connected(make_client)

@@ -60,6 +60,9 @@ from .signing import SignatureVerifier, Signer, eip712_auth_digest
 
 _LOGGER = logging.getLogger(__package__)
 _ROTATE_AT = 0.8  # share of the session key's lifetime after which it is replaced
+# 2**64 times any minimum delay is beyond any useful maximum; a larger exponent would
+# only risk a float overflow after ~1024 failed attempts.
+_MAX_BACKOFF_EXPONENT = 64
 _WS_CLOSE_TIMEOUT = 2.0
 _SESSION_KEY_REFUSALS = ("session key", "signer is already in use")
 _LOGIN_LOST = frozenset(
@@ -71,6 +74,15 @@ type Subscriber = Callable[[ClearNodeEvent], None]
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def retry_delay(failures: int, low: float, high: float) -> float:
+    """Return the pause before the next attempt: full jitter, at most ``high``.
+
+    Uniform below ``min(high, low * 2**failures)``, and never shorter than ``low / 10``.
+    """
+    ceiling = min(high, low * 2.0 ** min(failures, _MAX_BACKOFF_EXPONENT))
+    return max(random.uniform(0, ceiling), low / 10)  # noqa: S311 - jitter, not secrets
 
 
 def _mapping(payload: Any, method: str) -> Mapping[str, Any]:
@@ -248,20 +260,22 @@ class ClearNodeClient:
         )
 
     async def run(self) -> None:
-        """Keep connected until :meth:`close`: reconnect with backoff, then resync."""
-        attempt = 0
+        """Keep connected until :meth:`close`: reconnect with backoff, then resync.
+
+        Only :meth:`close` or cancellation ends it: an unexpected error is logged and
+        the next attempt follows after the longest backoff delay.
+        """
+        failures = 0
         while not self._closing.is_set():
-            connection = self._connection
-            if connection is not None and not connection.closed:
-                await connection.wait_closed()
-                continue
-            if attempt or self._counters["connects"]:
-                await self._sleep_before_retry(attempt)
-            if self._closing.is_set():
-                return
-            attempt += 1
-            if await self._attempt_reconnect():
-                attempt = 0
+            try:
+                failures = await self._keep_connected(failures)
+            except Exception:
+                _LOGGER.exception(
+                    "Unexpected error while keeping the ClearNode connection"
+                )
+                failures += 1
+                await self._drop()
+                await self._pause(self._backoff[1])
 
     async def close(self) -> None:
         """Close the connection; pending requests fail, :meth:`run` returns."""
@@ -269,14 +283,20 @@ class ClearNodeClient:
         await self._drop()
         self._set_state(ConnectionState.DISCONNECTED)
 
-    async def _attempt_reconnect(self) -> bool:
-        try:
-            return await self._reconnect()
-        except Exception:
-            # run() must survive anything; a bug here must not end reconnection.
-            _LOGGER.exception("Unexpected error while reconnecting to the ClearNode")
-            await self._drop()
-            return False
+    async def _keep_connected(self, failures: int) -> int:
+        """Wait for the connection to drop, or try once to (re)connect.
+
+        Returns the number of failed attempts since the last success.
+        """
+        connection = self._connection
+        if connection is not None and not connection.closed:
+            await connection.wait_closed()
+            return 0
+        if failures or self._counters["connects"]:
+            await self._pause(retry_delay(failures, *self._backoff))
+        if self._closing.is_set():
+            return failures
+        return 0 if await self._reconnect() else failures + 1
 
     async def _reconnect(self) -> bool:
         try:
@@ -295,11 +315,10 @@ class ClearNodeClient:
             return False
         return True
 
-    async def _sleep_before_retry(self, attempt: int) -> None:
-        low, high = self._backoff
-        delay = random.uniform(0, min(high, low * 2**attempt))  # noqa: S311 - jitter
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but return at once when the client is closed."""
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(max(delay, low / 10)):
+            async with asyncio.timeout(seconds):
                 await self._closing.wait()
 
     async def _open(self) -> Connection:
