@@ -39,7 +39,7 @@ from local_clearnode import (
     DEMO_WALLET_KEY,
 )
 
-from .conftest import EventLog
+from .conftest import EventLog, eventually
 
 WALLET, PEER = DEMO_WALLET_ADDRESS, DEMO_COUNTERPARTY_ADDRESS
 _NONCES = itertools.count(1_700_000_000_000)
@@ -402,6 +402,54 @@ async def test_close_is_clean(make_client) -> None:
     assert last.error is None
     with pytest.raises(ClearNodeConnectionError):
         await client.ping()
+
+
+def client_tasks() -> list[asyncio.Task]:
+    """Return the client's reader and maintenance tasks that have not ended."""
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_name().startswith("clearnode-") and not task.done()
+    ]
+
+
+async def close_while_connecting(client, node, reached, release=None) -> None:
+    """Call close() once ``reached()`` holds during connect(); check what is left.
+
+    connect() must fail, the server must be left with no connection and no task of
+    the client may keep running.
+    """
+    connecting = asyncio.create_task(client.connect())
+    await eventually(reached)
+    await client.close()
+    if release is not None:
+        release()
+    with pytest.raises(ClearNodeConnectionError):
+        await connecting
+    await eventually(lambda: node.live_connections == 0)
+    assert client.state is ConnectionState.DISCONNECTED
+    assert client_tasks() == []
+
+
+async def test_close_during_the_handshake_leaves_nothing_running(
+    make_client, node
+) -> None:
+    """close() while the WebSocket upgrade is pending: no login follows it."""
+    gate = asyncio.Event()
+    node.faults.handshake_gate = gate
+    await close_while_connecting(
+        make_client(DEMO_WALLET_KEY), node, lambda: node.handshakes == 1, gate.set
+    )
+
+
+async def test_close_during_the_login_leaves_nothing_running(make_client, node) -> None:
+    """close() while auth_verify is unanswered: the login is abandoned."""
+    node.faults.silent_methods.add("auth_verify")
+    await close_while_connecting(
+        make_client(DEMO_WALLET_KEY),
+        node,
+        lambda: node.faults.received["auth_verify"] == 1,
+    )
 
 
 async def test_secrets_never_reach_logs_or_repr(make_client, node, caplog) -> None:

@@ -23,7 +23,7 @@ from .codec import (
     encode_request,
     frame_request,
 )
-from .connection import Connection, RequestIds, verify_frame
+from .connection import Connection, RequestIds, cancel_and_wait, verify_frame
 from .errors import (
     ClearNodeAuthenticationError,
     ClearNodeConnectionError,
@@ -239,15 +239,18 @@ class ClearNodeClient:
     # Lifecycle ----------------------------------------------------------------
 
     async def connect(self) -> None:
-        """Open the socket, read the broker config and log in; raise on failure."""
-        if self._closing.is_set():
-            msg = "the client is closed"
-            raise ClearNodeConnectionError(msg)
+        """Open the socket, read the broker config and log in; raise on failure.
+
+        A :meth:`close` while this runs makes it fail and leaves no connection behind.
+        """
+        self._raise_if_closed()
         await self._drop()
         self._set_state(ConnectionState.CONNECTING)
         try:
             connection = await self._open()
+            self._raise_if_closed()  # close() may have come during the handshake
             await self._establish(connection)
+            self._raise_if_closed()
         except BaseException as err:
             await self._drop()
             if isinstance(err, ClearNodeError):
@@ -315,6 +318,11 @@ class ClearNodeClient:
             return False
         return True
 
+    def _raise_if_closed(self) -> None:
+        if self._closing.is_set():
+            msg = "the client is closed"
+            raise ClearNodeConnectionError(msg)
+
     async def _pause(self, seconds: float) -> None:
         """Sleep, but return at once when the client is closed."""
         with contextlib.suppress(TimeoutError):
@@ -355,9 +363,8 @@ class ClearNodeClient:
 
     async def _drop(self) -> None:
         maintenance, self._maintenance = self._maintenance, None
-        if maintenance is not None and maintenance is not asyncio.current_task():
-            maintenance.cancel()
         connection, self._connection = self._connection, None
+        await cancel_and_wait(maintenance)
         if connection is not None:
             await connection.close()
 

@@ -42,6 +42,14 @@ async def verify_frame(verifier: SignatureVerifier, frame: InboundFrame) -> bool
     )
 
 
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Cancel a task and wait until it has ended (unless it is the calling task)."""
+    if task is None or task is asyncio.current_task():
+        return
+    task.cancel()
+    await asyncio.wait([task])
+
+
 class ConnectionObserver(Protocol):
     """What the connection reports to its owner."""
 
@@ -195,8 +203,7 @@ class Connection:
         self, error: ClearNodeConnectionError, *, notify: bool
     ) -> None:
         self._shutdown(error, notify=notify)
-        if self._reader is not None and self._reader is not asyncio.current_task():
-            self._reader.cancel()
+        await cancel_and_wait(self._reader)
         await self._websocket.close()
 
     async def _read(self) -> None:
