@@ -57,6 +57,7 @@ from .models import (
     parse_list,
 )
 from .signing import SignatureVerifier, Signer, eip712_auth_digest
+from .throttle import ThrottledWarning
 
 _LOGGER = logging.getLogger(__package__)
 _ROTATE_AT = 0.8  # share of the session key's lifetime after which it is replaced
@@ -192,6 +193,7 @@ class ClearNodeClient:
             0,
         )
         self._last_message_at: float | None = None
+        self._warn_rejected = ThrottledWarning(_LOGGER, "Rejected a ClearNode frame")
 
     def __repr__(self) -> str:
         """Show the endpoint and wallet address, never a key or token."""
@@ -880,7 +882,7 @@ class ClearNodeClient:
 
     def _on_rejected(self, reason: str) -> None:
         self._counters["rejected_frames"] += 1
-        _LOGGER.warning("Rejected a ClearNode frame: %s", reason)
+        self._warn_rejected(reason)
         self._emit(FrameRejected(reason))
 
     @staticmethod
