@@ -44,6 +44,21 @@ async def test_a_lowercase_wallet_address_makes_verification_fail(
     assert answer.error == "invalid challenge or signature"
 
 
+async def test_an_empty_application_cannot_log_in(
+    peer: Peer, wallet: signing.Signer, session_key: signing.Signer
+) -> None:
+    """The challenge is handed out, but no signature verifies an empty domain name."""
+    challenge, policy = await peer.auth_request(
+        wallet.address, session_key.address, application=""
+    )
+    token = challenge.result["challenge_message"]
+    answer = await peer.auth_verify(
+        token, wallet.sign_digest(policy_digest(token, policy))
+    )
+
+    assert answer.error == "invalid signature"
+
+
 async def test_an_eip191_signature_of_the_policy_is_refused(
     peer: Peer, wallet: signing.Signer, session_key: signing.Signer
 ) -> None:
