@@ -21,6 +21,8 @@ class Faults:
     corrupt_signatures: bool = False
     reject_jwt: bool = False
     refuse_logins: bool = False
+    # Logins succeed but keep no session key, as if another login replaced each at once.
+    drop_session_keys: bool = False
     delay: float = 0.0
     # WebSocket upgrades wait until this event is set (a handshake that takes long).
     handshake_gate: asyncio.Event | None = None

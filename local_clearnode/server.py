@@ -109,6 +109,11 @@ class LocalClearNode:
         """The number of open WebSockets, logged in or not."""
         return len(self._connections)
 
+    def expire_session_key(self, address: str) -> None:
+        """End a session key's lifetime now; JWTs issued with it stay valid."""
+        self._services.state.keys.revoke(address)
+        self._persist()
+
     def active_session_keys(self, wallet: str) -> list[str]:
         """Return the addresses of a wallet's unexpired session keys, newest first."""
         keys = self._services.state.keys.active_of_wallet(wallet)

@@ -14,10 +14,12 @@ from custom_components.nitrolite.clearnode import (
     AssetsUpdated,
     BalancesUpdated,
     ClearNodeAllowanceError,
+    ClearNodeAuthenticationError,
     ClearNodeClockSkewError,
     ClearNodeConnectionError,
     ClearNodeProtocolError,
     ClearNodeRejectedError,
+    ClearNodeSessionKeyError,
     ClearNodeTimeoutError,
     ClearNodeValidationError,
     ConnectionState,
@@ -168,14 +170,95 @@ async def test_transfer_moves_funds_and_pushes(make_client, node) -> None:
     assert node.balance(PEER, "usdc") == Decimal("1.5")
 
 
-async def test_a_revoked_session_key_can_sign_nothing_more(make_client, node) -> None:
-    """After revoke_session_key the server refuses what the key signs."""
+async def test_a_revoked_session_key_signs_nothing_more(make_client, node) -> None:
+    """After revoke_session_key nothing is signed, nor a key registered, until connect."""
     client, _ = await connected(make_client)
     await client.revoke_session_key()
 
     assert node.active_session_keys(WALLET) == []
-    with pytest.raises(ClearNodeRejectedError):
+    with pytest.raises(ClearNodeAuthenticationError):
         await client.transfer(PEER, [("usdc", Decimal(1))])
+    assert node.faults.received["transfer"] == 0
+    assert node.active_session_keys(WALLET) == []
+
+
+async def pay_peer(client, _session) -> None:
+    """Transfer 1 usdc to the peer."""
+    await client.transfer(PEER, [("usdc", Decimal(1))])
+
+
+async def open_another(client, _session) -> None:
+    """Create a second session holding 10 usdc of ours."""
+    await client.create_app_session(definition(), split("10", "0"))
+
+
+async def move_to_peer(client, session) -> None:
+    """Submit a state moving 4 usdc of the session to the peer."""
+    await client.submit_app_state(session, split("6", "4"))
+
+
+async def close_with_peer(client, session) -> None:
+    """Close the session, 4 usdc going to the peer."""
+    await client.close_app_session(session, split("6", "4"))
+
+
+# What each signed change leaves: our balance, the peer's, the first session's version.
+SIGNED_CHANGES = {
+    "transfer": (pay_peer, (89, 1, 1)),
+    "create_app_session": (open_another, (80, 0, 1)),
+    "submit_app_state": (move_to_peer, (90, 0, 2)),
+    "close_app_session": (close_with_peer, (96, 4, 2)),
+}
+
+
+@pytest.mark.parametrize("method", SIGNED_CHANGES)
+async def test_a_replaced_session_key_is_renewed_and_the_request_sent_again(
+    make_client, node, method
+) -> None:
+    """A key replaced by another login: the refused request is sent again, applied once.
+
+    The other login is of the same wallet and application; a new key signs the repeat.
+    """
+    change, (ours, theirs, version) = SIGNED_CHANGES[method]
+    client, _ = await connected(make_client)
+    session = await open_session(client)
+    await make_client(DEMO_WALLET_KEY).connect()  # registers a key replacing ours
+    sent = node.faults.received[method]
+
+    await change(client, session)
+
+    assert node.faults.received[method] == sent + 2
+    assert node.balance(WALLET, "usdc") == ours
+    assert node.balance(PEER, "usdc") == theirs
+    assert node.app_sessions[session.app_session_id].version == version
+    assert len(node.active_session_keys(WALLET)) == 1
+
+
+async def test_concurrent_refusals_register_one_new_key(make_client, node) -> None:
+    """Requests refused together share the one new login."""
+    client, _ = await connected(make_client)
+    await make_client(DEMO_WALLET_KEY).connect()
+    logins = node.faults.received["auth_verify"]
+
+    await asyncio.gather(*(pay_peer(client, None) for _ in range(3)))
+
+    assert node.faults.received["auth_verify"] == logins + 1
+    assert node.balance(PEER, "usdc") == 3
+
+
+async def test_a_key_refused_after_renewal_raises_the_session_key_error(
+    make_client, node
+) -> None:
+    """When the new key is refused too, ClearNodeSessionKeyError; nothing applied."""
+    client, _ = await connected(make_client)
+    node.faults.drop_session_keys = True
+    node.expire_session_key(node.active_session_keys(WALLET)[0])
+
+    with pytest.raises(ClearNodeSessionKeyError):
+        await pay_peer(client, None)
+
+    assert node.faults.received["transfer"] == 2
+    assert node.balance(WALLET, "usdc") == 100
     assert node.balance(PEER, "usdc") == 0
 
 

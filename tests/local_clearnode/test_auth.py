@@ -227,6 +227,40 @@ async def test_a_new_key_for_the_same_application_replaces_the_old_one(
     ]
 
 
+async def test_an_expired_key_still_logs_in_by_jwt_but_signs_for_nobody(
+    node: LocalClearNode,
+    connect: Connect,
+    wallet: signing.Signer,
+    session_key: signing.Signer,
+) -> None:
+    """The JWT outlives the key: the login works, what the key signs is refused."""
+    jwt = (await (await connect()).login(wallet, session_key)).result["jwt_token"]
+    node.expire_session_key(session_key.address)
+    peer = await connect()
+    login = await peer.request("auth_verify", {"jwt": jwt})
+    answer = await peer.request("transfer", _transfer_to_self_free(), [session_key])
+
+    assert login.result["success"] is True
+    assert answer.error == "invalid signature"
+    assert node.active_session_keys(wallet.address) == []
+
+
+async def test_the_drop_session_keys_fault_keeps_no_key_of_a_login(
+    node: LocalClearNode,
+    peer: Peer,
+    wallet: signing.Signer,
+    session_key: signing.Signer,
+) -> None:
+    """The login succeeds, yet its key signs for nobody."""
+    node.faults.drop_session_keys = True
+    login = await peer.login(wallet, session_key)
+    answer = await peer.request("transfer", _transfer_to_self_free(), [session_key])
+
+    assert login.result["success"] is True
+    assert answer.error == "invalid signature"
+    assert node.active_session_keys(wallet.address) == []
+
+
 async def test_re_registering_a_key_keeps_its_stored_allowance(
     connect: Connect, wallet: signing.Signer, session_key: signing.Signer
 ) -> None:

@@ -194,6 +194,12 @@ class ClearNodeClient:
         )
         self._last_message_at: float | None = None
         self._warn_rejected = ThrottledWarning(_LOGGER, "Rejected a ClearNode frame")
+        self._warn_key_replaced = ThrottledWarning(
+            _LOGGER,
+            "The ClearNode no longer knows our session key (replaced by another login "
+            "of this wallet and application, lost, or expired); logging in with a new "
+            "one after it refused",
+        )
 
     def __repr__(self) -> str:
         """Show the endpoint and wallet address, never a key or token."""
@@ -568,32 +574,72 @@ class ClearNodeClient:
         *,
         signed: bool,
         verify: bool = True,
-        relogin: bool = True,
+        retry: bool = True,
     ) -> InboundFrame:
+        """Send one request; with ``retry``, repeat it once after a lost login or key.
+
+        Both refusals come before the server changes anything, so the repeated request
+        cannot be applied twice.
+        """
+        signer: Signer | None = None
+
         async def build(request_id: int) -> str:
+            nonlocal signer
+            signer = self._current_signer() if signed else None
             req_text = encode_request(request_id, method, params, _now_ms())
-            return frame_request(req_text, await self._signatures(req_text, signed))
+            signatures = [await self._sign(signer, req_text)] if signer else []
+            return frame_request(req_text, signatures)
 
         frame = await self._send(method, build, verify=verify)
         if frame.kind is not FrameKind.ERROR:
             return frame
-        if relogin and frame.error_reason in _LOGIN_LOST:
-            # The server forgot our login (24 h idle): log in again, retry once.
+        reason = frame.error_reason
+        if signer is not None and self._refuses_session_key(reason, signer):
+            if not retry:
+                msg = f"{method}: the ClearNode does not know our session key"
+                raise ClearNodeSessionKeyError(msg)
+            await self._replace_unknown_session_key(signer, method)
+        elif not retry or reason not in _LOGIN_LOST:
+            raise rejected_error(method, reason)
+        else:
+            # The server forgot our login (24 h idle): log in again.
             await self._login()
-            return await self._request(method, params, signed=signed, relogin=False)
-        raise rejected_error(method, frame.error_reason)
+        return await self._request(
+            method, params, signed=signed, verify=verify, retry=False
+        )
 
-    async def _signatures(self, req_text: str, signed: bool) -> list[str]:  # noqa: FBT001
-        key = self._signing_key
-        if not signed:
-            return []
-        if key is None:
+    def _current_signer(self) -> Signer:
+        if self._signing_key is None:
             msg = "not logged in"
             raise ClearNodeAuthenticationError(msg)
+        return self._signing_key
+
+    @staticmethod
+    async def _sign(key: Signer, req_text: str) -> str:
         if key.fast:
-            return [key.sign_message(req_text)]
+            return key.sign_message(req_text)
         loop = asyncio.get_running_loop()
-        return [await loop.run_in_executor(None, key.sign_message, req_text)]
+        return await loop.run_in_executor(None, key.sign_message, req_text)
+
+    def _refuses_session_key(self, reason: str, key: Signer) -> bool:
+        """Whether the server's error means it maps ``key`` to no wallet.
+
+        It happens when another login of this wallet and application replaced the
+        key, when the server lost it, or when it expired while the JWT still works.
+        """
+        return reason in {
+            "invalid signature",  # transfer, revoke_session_key
+            f"missing signature for participant {self.wallet_address}",  # create
+            f"signature from unknown participant wallet {key.address}",  # submit, close
+        }
+
+    async def _replace_unknown_session_key(self, refused: Signer, method: str) -> None:
+        """Log in with a new session key, unless another request already did."""
+        async with self._auth_lock:
+            if self._signing_key is not refused:
+                return
+            self._warn_key_replaced(method)
+            await self._login_with_challenge(await self._new_session_key())
 
     @staticmethod
     def _check_method(frame: InboundFrame, expected: str) -> None:
@@ -810,18 +856,22 @@ class ClearNodeClient:
     async def revoke_session_key(self) -> None:
         """Revoke the session key this client logged in with (it signs its own revocation).
 
-        Requests that need a signature fail afterwards until the next login.
+        Requests that need a signature fail afterwards until the next login, which
+        registers a new key. Never retried: a new login would leave a live key behind.
         """
         key = self._session_key
         if key is None:
             msg = "not logged in"
             raise ClearNodeAuthenticationError(msg)
-        await self._call(
+        frame = await self._request(
             "revoke_session_key",
             {"session_key": key.signer.address},
-            lambda _: None,
             signed=True,
+            retry=False,
         )
+        self._check_method(frame, "revoke_session_key")
+        self._session_key = self._signing_key = self._jwt = None
+        self._authenticated = False
 
     def _check_state_change(
         self,
