@@ -6,6 +6,7 @@ import itertools
 import logging
 
 import pytest
+from yarl import URL
 
 from custom_components.nitrolite.clearnode import (
     Allocation,
@@ -15,6 +16,7 @@ from custom_components.nitrolite.clearnode import (
     BalancesUpdated,
     ClearNodeAllowanceError,
     ClearNodeAuthenticationError,
+    ClearNodeBrokerChangedError,
     ClearNodeClockSkewError,
     ClearNodeConnectionError,
     ClearNodeProtocolError,
@@ -39,6 +41,7 @@ from local_clearnode import (
     DEMO_COUNTERPARTY_ADDRESS,
     DEMO_WALLET_ADDRESS,
     DEMO_WALLET_KEY,
+    LocalClearNode,
 )
 
 from .conftest import EventLog, eventually
@@ -98,6 +101,54 @@ async def test_connect_verifies_broker_and_logs_in(make_client, node) -> None:
     await events.wait_for(AssetsUpdated)
     balances = await events.wait_for(BalancesUpdated)
     assert {b.asset: b.amount for b in balances.balances}["usdc"] == Decimal(100)
+
+
+def broker_refusals(events: EventLog) -> list[ClearNodeBrokerChangedError]:
+    """Return the broker changes that ended connection attempts."""
+    return [
+        event.error
+        for event in events
+        if isinstance(event, ConnectionStateChanged)
+        and isinstance(event.error, ClearNodeBrokerChangedError)
+    ]
+
+
+async def test_a_client_pinned_to_another_broker_refuses_before_logging_in(
+    make_client, node
+) -> None:
+    """get_config naming another broker ends connect(); no login is attempted."""
+    pinned = Signer.generate().address
+    client = make_client(DEMO_WALLET_KEY, broker_address=pinned)
+
+    with pytest.raises(ClearNodeBrokerChangedError) as caught:
+        await client.connect()
+
+    assert (caught.value.expected, caught.value.actual) == (
+        pinned,
+        node.broker_address,
+    )
+    assert set(node.faults.received) == {"get_config"}
+    assert client.state is ConnectionState.DISCONNECTED
+
+
+async def test_a_client_pinned_to_its_broker_connects(make_client, node) -> None:
+    """The pinned address may be written in any case without a checksum."""
+    client = make_client(DEMO_WALLET_KEY, broker_address=node.broker_address.lower())
+    await client.connect()
+    assert client.broker_address == node.broker_address
+
+
+async def test_a_client_keeps_the_first_broker_it_met(make_client, node) -> None:
+    """After a restart under another broker key, reconnecting fails; no login."""
+    client, events = await connected(make_client)
+    runner = asyncio.create_task(client.run())
+    await node.stop()
+    async with LocalClearNode(port=URL(node.url).port or 0) as rekeyed:
+        await eventually(lambda: broker_refusals(events))
+        assert broker_refusals(events)[0].actual == rekeyed.broker_address
+        assert "auth_request" not in rekeyed.faults.received
+    await client.close()
+    await runner
 
 
 async def test_public_methods_return_typed_results(make_client, node) -> None:

@@ -26,6 +26,7 @@ from .codec import (
 from .connection import Connection, RequestIds, cancel_and_wait, verify_frame
 from .errors import (
     ClearNodeAuthenticationError,
+    ClearNodeBrokerChangedError,
     ClearNodeConnectionError,
     ClearNodeError,
     ClearNodeProtocolError,
@@ -148,8 +149,13 @@ class ClearNodeClient:
         scope: str = "app.create",
         reconnect_min_delay: float = 1.0,
         reconnect_max_delay: float = 60.0,
+        broker_address: str | None = None,
     ) -> None:
-        """Prepare a client; nothing is sent before :meth:`connect` or :meth:`run`."""
+        """Prepare a client; nothing is sent before :meth:`connect` or :meth:`run`.
+
+        With ``broker_address`` the client refuses a ClearNode whose ``get_config``
+        names another broker; without it, it trusts the first broker it meets.
+        """
         try:
             self._wallet = Signer.from_key(wallet_key)
         except ClearNodeValidationError:
@@ -169,6 +175,11 @@ class ClearNodeClient:
         self._ping_interval = ping_interval
         self._scope = scope
         self._backoff = (reconnect_min_delay, reconnect_max_delay)
+        self._pinned_broker = (
+            None
+            if broker_address is None
+            else validation.address(broker_address, "broker_address")
+        )
         self._ids = RequestIds()
         self._subscribers: list[Subscriber] = []
         self._connection: Connection | None = None
@@ -357,12 +368,13 @@ class ClearNodeClient:
     async def _establish(self, connection: Connection) -> None:
         frame = await self._request("get_config", {}, signed=False, verify=False)
         config = self._expect(frame, "get_config", BrokerConfig.from_wire)
+        expected = self._broker.address if self._broker else self._pinned_broker
+        if expected is not None and config.broker_address != expected:
+            raise ClearNodeBrokerChangedError(expected, config.broker_address)
         verifier = SignatureVerifier(config.broker_address)
-        if not await verify_frame(verifier, frame) or (
-            self._broker is not None and self._broker.address != verifier.address
-        ):
-            self._on_rejected("get_config not signed by the expected broker")
-            msg = "get_config is not signed by the expected broker"
+        if not await verify_frame(verifier, frame):
+            self._on_rejected("get_config not signed by the broker it names")
+            msg = "get_config is not signed by the broker it names"
             raise ClearNodeProtocolError(msg)
         self._broker = verifier
         await connection.trust(verifier)
