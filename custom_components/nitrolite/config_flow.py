@@ -43,6 +43,7 @@ else:
 from .allowances import allowance_amounts, format_allowances, parse_allowances
 from .clearnode import (
     ClearNodeAuthenticationError,
+    ClearNodeBrokerChangedError,
     ClearNodeClient,
     ClearNodeClockSkewError,
     ClearNodeError,
@@ -54,6 +55,7 @@ from .const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
     CONF_ASSET,
+    CONF_BROKER_ADDRESS,
     CONF_CHALLENGE,
     CONF_CLOSED_SESSION_RETENTION,
     CONF_COUNTERPARTY,
@@ -178,6 +180,16 @@ class InputError(Exception):
         self.error = error
 
 
+class BrokerChanged(InputError):
+    """The ClearNode names another broker than the entry trusts."""
+
+    def __init__(self, expected: str, actual: str) -> None:
+        """Keep both broker addresses for the confirmation step."""
+        super().__init__("base", "broker_changed")
+        self.expected = expected
+        self.actual = actual
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """Who logged in where."""
@@ -233,7 +245,7 @@ def validate_allowances(text: str) -> dict[str, str]:
 
 
 async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
-    """Log in once with the entry data, then disconnect."""
+    """Log in once with the entry data (to its broker, if it has one), then disconnect."""
     client = ClearNodeClient(
         async_get_clientsession(hass),
         data[CONF_ENDPOINT],
@@ -241,10 +253,13 @@ async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
         application=data[CONF_APPLICATION],
         allowances=allowance_amounts(data[CONF_ALLOWANCES]),
         session_key_lifetime=data[CONF_SESSION_KEY_LIFETIME] * 3600.0,
+        broker_address=data.get(CONF_BROKER_ADDRESS),
     )
     try:
         await client.connect()
         return Account(client.wallet_address, str(client.broker_address))
+    except ClearNodeBrokerChangedError as err:
+        raise BrokerChanged(err.expected, err.actual) from err
     except ClearNodeClockSkewError as err:
         raise InputError("base", "clock_skew") from err
     except ClearNodeAuthenticationError as err:
@@ -264,6 +279,9 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a wallet on a ClearNode."""
 
     VERSION = 1
+    MINOR_VERSION = 2  # 1.2: the broker address is stored and pinned
+
+    _new_broker_data: dict[str, Any]  # reconfigure data awaiting the new broker's OK
 
     @staticmethod
     @callback
@@ -304,6 +322,7 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 await self.async_set_unique_id(account.unique_id)
                 self._abort_if_unique_id_configured()
+                data[CONF_BROKER_ADDRESS] = account.broker_address
                 return self.async_create_entry(title=account.wallet_address, data=data)
         schema = USER_SCHEMA
         if user_input is not None:
@@ -345,7 +364,7 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the endpoint or the wallet key (same wallet, same ClearNode)."""
+        """Change the endpoint or the wallet key (same wallet, same broker)."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -359,12 +378,13 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
                         user_input[CONF_PRIVATE_KEY]
                     )
                 account = await async_login(self.hass, data)
+            except BrokerChanged as err:
+                self._new_broker_data = {**data, CONF_BROKER_ADDRESS: err.actual}
+                return await self.async_step_reconfigure_broker()
             except InputError as err:
                 errors[err.field] = err.error
             else:
-                if reason := _account_mismatch(entry, account):
-                    return self.async_abort(reason=reason)
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self._async_finish_reconfigure(entry, data, account)
         suggested = {CONF_ENDPOINT: (user_input or entry.data)[CONF_ENDPOINT]}
         return self.async_show_form(
             step_id="reconfigure",
@@ -374,14 +394,44 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_reconfigure_broker(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the trusted and the new broker; submitting trusts the new one."""
+        entry = self._get_reconfigure_entry()
+        data = self._new_broker_data
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                account = await async_login(self.hass, data)
+            except InputError as err:
+                errors[err.field] = err.error
+            else:
+                return self._async_finish_reconfigure(entry, data, account)
+        return self.async_show_form(
+            step_id="reconfigure_broker",
+            errors=errors,
+            description_placeholders={
+                "title": entry.title,
+                "expected": entry.data[CONF_BROKER_ADDRESS],
+                "actual": data[CONF_BROKER_ADDRESS],
+            },
+        )
+
+    def _async_finish_reconfigure(
+        self, entry: ConfigEntry, data: dict[str, Any], account: Account
+    ) -> ConfigFlowResult:
+        if reason := _account_mismatch(entry, account):
+            return self.async_abort(reason=reason)
+        data = {**data, CONF_BROKER_ADDRESS: account.broker_address}
+        return self.async_update_reload_and_abort(entry, data=data)
+
 
 def _account_mismatch(entry: ConfigEntry, account: Account) -> str | None:
-    """Return why the login belongs to another entry, if it does."""
-    if account.unique_id == entry.unique_id:
-        return None
+    """Return why the login belongs to another entry (the broker is pinned apart)."""
     if not str(entry.unique_id).startswith(f"{account.wallet_address.lower()}_"):
         return "wallet_mismatch"
-    return "broker_mismatch"
+    return None
 
 
 class NitroliteOptionsFlow(OptionsFlowWithReload):
