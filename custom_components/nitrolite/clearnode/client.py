@@ -599,26 +599,37 @@ class ClearNodeClient:
             nonlocal signer
             signer = self._current_signer() if signed else None
             req_text = encode_request(request_id, method, params, _now_ms())
-            signatures = [await self._sign(signer, req_text)] if signer else []
+            signatures = [] if signer is None else [await self._sign(signer, req_text)]
             return frame_request(req_text, signatures)
 
         frame = await self._send(method, build, verify=verify)
         if frame.kind is not FrameKind.ERROR:
             return frame
-        reason = frame.error_reason
+        await self._recover_from_refusal(
+            method, frame.error_reason, signer, retry=retry
+        )
+        return await self._request(
+            method, params, signed=signed, verify=verify, retry=False
+        )
+
+    async def _recover_from_refusal(
+        self,
+        method: str,
+        reason: str,
+        signer: Signer | None,
+        *,
+        retry: bool,
+    ) -> None:
+        """Log in again when the refusal allows one more attempt; raise otherwise."""
         if signer is not None and self._refuses_session_key(reason, signer):
             if not retry:
                 msg = f"{method}: the ClearNode does not know our session key"
                 raise ClearNodeSessionKeyError(msg)
             await self._replace_unknown_session_key(signer, method)
-        elif not retry or reason not in _LOGIN_LOST:
-            raise rejected_error(method, reason)
+        elif retry and reason in _LOGIN_LOST:
+            await self._login()  # the server forgot our login (24 h idle)
         else:
-            # The server forgot our login (24 h idle): log in again.
-            await self._login()
-        return await self._request(
-            method, params, signed=signed, verify=verify, retry=False
-        )
+            raise rejected_error(method, reason)
 
     def _current_signer(self) -> Signer:
         if self._signing_key is None:
