@@ -32,8 +32,10 @@ from custom_components.nitrolite.clearnode import (
     TransfersReceived,
     app_session_id,
     client as client_module,
+    connection as connection_module,
     encode_response,
     frame_response,
+    models,
     signing,
 )
 from local_clearnode import (
@@ -400,6 +402,50 @@ async def test_non_json_frames_are_rejected_and_counted(make_client, node) -> No
     await events.wait_for(FrameRejected)
     assert client.stats["rejected_frames"] == 1
     await client.ping()
+
+
+def broker_push(method: str, result: dict) -> str:
+    """Return a push signed by the demo broker."""
+    res = encode_response(0, method, result, 1)
+    return frame_response(res, [Signer.from_key(DEMO_BROKER_KEY).sign_message(res)])
+
+
+async def test_a_bug_handling_one_frame_costs_that_frame_only(
+    make_client, node, monkeypatch
+) -> None:
+    """An unexpected error while handling a push rejects it; the reader goes on."""
+    client, events = await connected(make_client)
+
+    def broken(_data):
+        raise RuntimeError("a bug in the balance model")
+
+    monkeypatch.setattr(models.Balance, "from_wire", broken)
+    await node.faults.send_raw(broker_push("bu", {"balance_updates": [{}]}))
+    rejected = await events.wait_for(FrameRejected)
+
+    assert rejected.reason == "unexpected RuntimeError"
+    await client.ping()
+    assert client.stats["connects"] == 1
+
+
+async def test_frames_held_before_get_config_are_bounded(make_client, node) -> None:
+    """Pushes waiting for the broker's key are capped; the rest are rejected."""
+    client = make_client(DEMO_WALLET_KEY)
+    node.faults.silent_methods.add("get_config")
+    connecting = asyncio.create_task(client.connect())
+    await eventually(lambda: node.faults.received["get_config"] == 1)
+    flood = connection_module.MAX_HELD_FRAMES + 5
+    for _ in range(flood):
+        await node.faults.send_raw(broker_push("bu", {"balance_updates": []}))
+    # The assets push sent on connect is held first.
+    over_the_cap = flood + 1 - connection_module.MAX_HELD_FRAMES
+
+    await eventually(lambda: client.stats["rejected_frames"] == over_the_cap)
+    await client.close()
+
+    with pytest.raises(ClearNodeConnectionError):
+        await connecting
+    assert client.stats["rejected_frames"] == over_the_cap
 
 
 async def test_error_with_unknown_id_is_a_connection_level_error(

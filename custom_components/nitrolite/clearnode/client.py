@@ -78,7 +78,7 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def retry_delay(failures: int, low: float, high: float) -> float:
+def _retry_delay(failures: int, low: float, high: float) -> float:
     """Return the pause before the next attempt: full jitter, at most ``high``.
 
     Uniform below ``min(high, low * 2**failures)``, and never shorter than ``low / 10``.
@@ -315,7 +315,7 @@ class ClearNodeClient:
             await connection.wait_closed()
             return 0
         if failures or self._counters["connects"]:
-            await self._pause(retry_delay(failures, *self._backoff))
+            await self._pause(_retry_delay(failures, *self._backoff))
         if self._closing.is_set():
             return failures
         return 0 if await self._reconnect() else failures + 1
