@@ -133,6 +133,20 @@ async def test_a_client_pinned_to_another_broker_refuses_before_logging_in(
     assert client.state is ConnectionState.DISCONNECTED
 
 
+async def test_a_get_config_not_signed_by_the_broker_it_names_is_refused(
+    make_client, node
+) -> None:
+    """Naming a broker is not enough: its signature must be on the answer."""
+    node.faults.corrupt_signatures = True
+    client = make_client(DEMO_WALLET_KEY)
+
+    with pytest.raises(ClearNodeProtocolError):
+        await client.connect()
+
+    assert "auth_request" not in node.faults.received
+    assert client.stats["rejected_frames"] == 1
+
+
 async def test_a_client_pinned_to_its_broker_connects(make_client, node) -> None:
     """The pinned address may be written in any case without a checksum."""
     client = make_client(DEMO_WALLET_KEY, broker_address=node.broker_address.lower())

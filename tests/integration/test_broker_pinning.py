@@ -114,6 +114,25 @@ async def test_reconfigure_shows_both_brokers_and_accepts_the_new_one(
     assert broker_issue(hass, entry) is None
 
 
+async def test_accepting_the_new_broker_needs_a_login_that_works(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """If the ClearNode is gone when the new broker is accepted, nothing is stored."""
+    entry = pinned_entry(clearnode, OTHER_BROKER)
+    await set_up(hass, entry)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"endpoint": clearnode.url}
+    )
+    await clearnode.stop()
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+
+    assert result["step_id"] == "reconfigure_broker"
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert entry.data[CONF_BROKER_ADDRESS] == OTHER_BROKER
+
+
 async def test_reauthentication_against_a_new_broker_is_refused(
     hass: HomeAssistant, clearnode: LocalClearNode
 ) -> None:
@@ -194,6 +213,25 @@ async def test_migration_of_a_changed_broker_raises_the_repair(
     assert entry.data[CONF_BROKER_ADDRESS] == OTHER_BROKER
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert broker_issue(hass, entry) is not None
+
+
+async def test_an_entry_of_a_newer_major_version_is_not_migrated(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """A downgrade leaves the entry alone rather than guessing its data."""
+    entry = pinned_entry(clearnode, clearnode.broker_address)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=WALLET,
+        unique_id=entry.unique_id,
+        data=entry.data,
+        version=2,
+    )
+
+    await set_up(hass, entry)
+
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    assert "get_config" not in clearnode.faults.received
 
 
 async def test_an_entry_whose_unique_id_names_no_broker_learns_it_once(
