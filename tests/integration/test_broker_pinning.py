@@ -219,12 +219,11 @@ async def test_an_entry_of_a_newer_major_version_is_not_migrated(
     hass: HomeAssistant, clearnode: LocalClearNode
 ) -> None:
     """A downgrade leaves the entry alone rather than guessing its data."""
-    entry = pinned_entry(clearnode, clearnode.broker_address)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=WALLET,
-        unique_id=entry.unique_id,
-        data=entry.data,
+        unique_id=f"{WALLET}_{clearnode.broker_address}".lower(),
+        data=entry_data(clearnode),
         version=2,
     )
 
