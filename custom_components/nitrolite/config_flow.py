@@ -183,11 +183,10 @@ class InputError(Exception):
 class BrokerChanged(InputError):
     """The ClearNode names another broker than the entry trusts."""
 
-    def __init__(self, expected: str, actual: str) -> None:
-        """Keep both broker addresses for the confirmation step."""
+    def __init__(self, broker: str) -> None:
+        """Keep the new broker's address for the confirmation step."""
         super().__init__("base", "broker_changed")
-        self.expected = expected
-        self.actual = actual
+        self.broker = broker
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +258,7 @@ async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
         await client.connect()
         return Account(client.wallet_address, str(client.broker_address))
     except ClearNodeBrokerChangedError as err:
-        raise BrokerChanged(err.expected, err.actual) from err
+        raise BrokerChanged(err.actual) from err
     except ClearNodeClockSkewError as err:
         raise InputError("base", "clock_skew") from err
     except ClearNodeAuthenticationError as err:
@@ -379,7 +378,7 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
                     )
                 account = await async_login(self.hass, data)
             except BrokerChanged as err:
-                self._new_broker_data = {**data, CONF_BROKER_ADDRESS: err.actual}
+                self._new_broker_data = {**data, CONF_BROKER_ADDRESS: err.broker}
                 return await self.async_step_reconfigure_broker()
             except InputError as err:
                 errors[err.field] = err.error
