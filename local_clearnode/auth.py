@@ -94,8 +94,14 @@ class Challenges:
 
 
 def recover_policy_signer(challenge: Challenge, signature: str) -> str:
-    """Recover the EIP-712 Policy signer, or "invalid signature"."""
+    """Recover the EIP-712 Policy signer, or "invalid signature".
+
+    The application is the domain's only field, and go-ethereum leaves a field out of
+    the domain when it is empty; an empty domain fails to hash ("domain is undefined").
+    """
     policy = challenge.policy
+    if not policy.application:
+        raise RPCError("invalid signature")
     try:
         digest = signing.eip712_auth_digest(
             policy.application,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,11 @@ class Faults:
     corrupt_signatures: bool = False
     reject_jwt: bool = False
     refuse_logins: bool = False
+    # Logins succeed but keep no session key, as if another login replaced each at once.
+    drop_session_keys: bool = False
     delay: float = 0.0
+    # WebSocket upgrades wait until this event is set (a handshake that takes long).
+    handshake_gate: asyncio.Event | None = None
     send_raw: Callable[[str], Awaitable[None]] = _no_sockets
     # Not a fault: every well-formed request received, by method (before any fault).
     received: Counter[str] = field(default_factory=Counter)

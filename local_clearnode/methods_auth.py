@@ -65,7 +65,10 @@ def _verify_signature(call: Call, token: uuid.UUID) -> tuple[Policy, dict[str, A
     jwt = call.services.tokens.issue(policy)
     _check_allowances(call, policy)
     keys = call.state.keys
-    if not keys.exists_for(policy.wallet, policy.session_key):
+    if (
+        not keys.exists_for(policy.wallet, policy.session_key)
+        and not call.services.faults.drop_session_keys
+    ):
         keys.add(
             SessionKey(
                 address=policy.session_key,

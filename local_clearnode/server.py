@@ -61,6 +61,7 @@ class LocalClearNode:
             node_state, assets, self._broker.address, Tokens(self._broker), self.faults
         )
         self._connections: set[Connection] = set()
+        self.handshakes = 0  # WebSocket upgrade requests received
         self._runner: web.AppRunner | None = None
         if document is None:
             for address, amounts in (fund or {}).items():
@@ -105,6 +106,16 @@ class LocalClearNode:
     def allocation(self, app_session_id: str, participant: str, asset: str) -> Decimal:
         """Return a participant's share of one asset in an app session."""
         return self._services.state.ledger.balance(app_session_id, participant, asset)
+
+    @property
+    def live_connections(self) -> int:
+        """The number of open WebSockets, logged in or not."""
+        return len(self._connections)
+
+    def expire_session_key(self, address: str) -> None:
+        """End a session key's lifetime now; JWTs issued with it stay valid."""
+        self._services.state.keys.revoke(address)
+        self._persist()
 
     def active_session_keys(self, wallet: str) -> list[str]:
         """Return the addresses of a wallet's unexpired session keys, newest first."""
@@ -152,8 +163,11 @@ class LocalClearNode:
         await self.stop()
 
     async def _accept(self, request: web.Request) -> web.StreamResponse:
+        self.handshakes += 1
         if len(self._connections) >= MAX_CONNECTIONS:
             raise web.HTTPServiceUnavailable(text="too many connections")
+        if self.faults.handshake_gate is not None:
+            await self.faults.handshake_gate.wait()
         ws = web.WebSocketResponse(
             max_msg_size=MAX_MESSAGE_BYTES, timeout=CLOSE_TIMEOUT_SECONDS
         )

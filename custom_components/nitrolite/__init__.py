@@ -11,10 +11,16 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .allowances import allowance_amounts
-from .clearnode import ClearNodeClient, ClearNodeError
+from .clearnode import (
+    ClearNodeClient,
+    ClearNodeError,
+    ClearNodeValidationError,
+    to_checksum_address,
+)
 from .const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
+    CONF_BROKER_ADDRESS,
     CONF_ENDPOINT,
     CONF_PRIVATE_KEY,
     CONF_REQUEST_TIMEOUT,
@@ -56,7 +62,29 @@ def _create_client(hass: HomeAssistant, entry: NitroliteConfigEntry) -> ClearNod
         request_timeout=float(
             entry.options.get(CONF_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_SECONDS)
         ),
+        broker_address=entry.data.get(CONF_BROKER_ADDRESS),
     )
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> bool:
+    """1.2 pins the broker; the unique id has named it since the entry was added."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        data = dict(entry.data)
+        if broker := _broker_of_unique_id(entry.unique_id):
+            data[CONF_BROKER_ADDRESS] = broker
+        hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
+    return True
+
+
+def _broker_of_unique_id(unique_id: str | None) -> str | None:
+    """Return the broker of a "<wallet>_<broker>" unique id, if it names one."""
+    _, _, broker = str(unique_id).partition("_")
+    try:
+        return to_checksum_address(broker)
+    except ClearNodeValidationError:
+        return None
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> bool:
@@ -64,6 +92,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) ->
     client = _create_client(hass, entry)
     coordinator = NitroliteCoordinator(hass, entry, client)
     await coordinator.async_connect()
+    if CONF_BROKER_ADDRESS not in entry.data:
+        # An entry whose unique id named no broker trusts the first one it met.
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_BROKER_ADDRESS: client.broker_address}
+        )
     await coordinator.async_config_entry_first_refresh()
     presets = PresetManager(hass, entry, coordinator)
     await presets.async_load()

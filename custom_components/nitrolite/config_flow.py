@@ -48,6 +48,7 @@ from . import validation
 from .allowances import AssetOffer, allowance_amounts, offered_assets
 from .clearnode import (
     ClearNodeAuthenticationError,
+    ClearNodeBrokerChangedError,
     ClearNodeClient,
     ClearNodeClockSkewError,
     ClearNodeError,
@@ -59,6 +60,7 @@ from .const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
     CONF_ASSET,
+    CONF_BROKER_ADDRESS,
     CONF_CHALLENGE,
     CONF_CLOSED_SESSION_RETENTION,
     CONF_COUNTERPARTY,
@@ -202,6 +204,15 @@ class InputError(Exception):
         self.error = error
 
 
+class BrokerChanged(InputError):
+    """The ClearNode names another broker than the entry trusts."""
+
+    def __init__(self, broker: str) -> None:
+        """Keep the new broker's address for the confirmation step."""
+        super().__init__("base", "broker_changed")
+        self.broker = broker
+
+
 @contextmanager
 def _errors_on(field: str) -> Iterator[None]:
     """Show a refusal by one of the input rules as the form error of ``field``."""
@@ -272,7 +283,7 @@ def allowances_from_input(
 async def _logged_in(
     hass: HomeAssistant, data: Mapping[str, Any]
 ) -> AsyncIterator[ClearNodeClient]:
-    """Log in with the entry data; disconnect when done."""
+    """Log in with the entry data (to its broker, if it has one); disconnect when done."""
     client = ClearNodeClient(
         async_get_clientsession(hass),
         data[CONF_ENDPOINT],
@@ -280,10 +291,13 @@ async def _logged_in(
         application=data[CONF_APPLICATION],
         allowances=allowance_amounts(data[CONF_ALLOWANCES]),
         session_key_lifetime=data[CONF_SESSION_KEY_LIFETIME] * 3600.0,
+        broker_address=data.get(CONF_BROKER_ADDRESS),
     )
     try:
         await client.connect()
         yield client
+    except ClearNodeBrokerChangedError as err:
+        raise BrokerChanged(err.actual) from err
     except ClearNodeClockSkewError as err:
         raise InputError("base", "clock_skew") from err
     except ClearNodeAuthenticationError as err:
@@ -346,6 +360,9 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a wallet on a ClearNode."""
 
     VERSION = 1
+    MINOR_VERSION = 2  # 1.2: the broker address is stored and pinned
+
+    _new_broker_data: dict[str, Any]  # reconfigure data awaiting the new broker's OK
 
     def __init__(self) -> None:
         """Nothing is known before the first form."""
@@ -382,6 +399,7 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 await self.async_set_unique_id(account.unique_id)
                 self._abort_if_unique_id_configured()
+                data[CONF_BROKER_ADDRESS] = account.broker_address
                 self._data, self._account, self._offer = data, account, offer
                 return await self.async_step_allowances()
         schema = USER_SCHEMA
@@ -453,7 +471,7 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the endpoint or the wallet key (same wallet, same ClearNode)."""
+        """Change the endpoint or the wallet key (same wallet, same broker)."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -467,12 +485,13 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
                         user_input[CONF_PRIVATE_KEY]
                     )
                 account = await async_login(self.hass, data)
+            except BrokerChanged as err:
+                self._new_broker_data = {**data, CONF_BROKER_ADDRESS: err.broker}
+                return await self.async_step_reconfigure_broker()
             except InputError as err:
                 errors[err.field] = err.error
             else:
-                if reason := _account_mismatch(entry, account):
-                    return self.async_abort(reason=reason)
-                return self.async_update_reload_and_abort(entry, data=data)
+                return self._async_finish_reconfigure(entry, data, account)
         suggested = {CONF_ENDPOINT: (user_input or entry.data)[CONF_ENDPOINT]}
         return self.async_show_form(
             step_id="reconfigure",
@@ -482,14 +501,44 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def async_step_reconfigure_broker(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the trusted and the new broker; submitting trusts the new one."""
+        entry = self._get_reconfigure_entry()
+        data = self._new_broker_data
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                account = await async_login(self.hass, data)
+            except InputError as err:
+                errors[err.field] = err.error
+            else:
+                return self._async_finish_reconfigure(entry, data, account)
+        return self.async_show_form(
+            step_id="reconfigure_broker",
+            errors=errors,
+            description_placeholders={
+                "title": entry.title,
+                "expected": entry.data[CONF_BROKER_ADDRESS],
+                "actual": data[CONF_BROKER_ADDRESS],
+            },
+        )
+
+    def _async_finish_reconfigure(
+        self, entry: ConfigEntry, data: dict[str, Any], account: Account
+    ) -> ConfigFlowResult:
+        if reason := _account_mismatch(entry, account):
+            return self.async_abort(reason=reason)
+        data = {**data, CONF_BROKER_ADDRESS: account.broker_address}
+        return self.async_update_reload_and_abort(entry, data=data)
+
 
 def _account_mismatch(entry: ConfigEntry, account: Account) -> str | None:
-    """Return why the login belongs to another entry, if it does."""
-    if account.unique_id == entry.unique_id:
-        return None
+    """Return why the login belongs to another entry (the broker is pinned apart)."""
     if not str(entry.unique_id).startswith(f"{account.wallet_address.lower()}_"):
         return "wallet_mismatch"
-    return "broker_mismatch"
+    return None
 
 
 def _loaded_client(entry: ConfigEntry) -> ClearNodeClient | None:

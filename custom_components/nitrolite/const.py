@@ -15,6 +15,7 @@ CONF_PRIVATE_KEY: Final = "private_key"
 CONF_APPLICATION: Final = "application"
 CONF_ALLOWANCES: Final = "allowances"
 CONF_SESSION_KEY_LIFETIME: Final = "session_key_lifetime"
+CONF_BROKER_ADDRESS: Final = "broker_address"  # pinned: another broker is refused
 
 # Config entry options (options flow); CONF_ALLOWANCES may be overridden here too.
 CONF_DEFAULT_ASSET: Final = "default_asset"
@@ -59,3 +60,4 @@ BUS_EVENT_PREFIX: Final = f"{DOMAIN}_app_session_"
 ISSUE_CLOCK_SKEW: Final = "clock_skew"
 ISSUE_ALLOWANCE_EXHAUSTED: Final = "allowance_exhausted"
 ISSUE_SESSION_KEY: Final = "session_key_not_renewable"
+ISSUE_BROKER_CHANGED: Final = "broker_changed"

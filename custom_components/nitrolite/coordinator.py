@@ -17,6 +17,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
+    ConfigEntryError,
     ConfigEntryNotReady,
     HomeAssistantError,
     ServiceValidationError,
@@ -38,6 +39,7 @@ from .clearnode import (
     BalancesUpdated,
     ClearNodeAllowanceError,
     ClearNodeAuthenticationError,
+    ClearNodeBrokerChangedError,
     ClearNodeClient,
     ClearNodeClockSkewError,
     ClearNodeConnectionError,
@@ -175,6 +177,18 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         """
         try:
             await self.client.connect()
+        except ClearNodeBrokerChangedError as err:
+            repairs.async_create_broker_changed_issue(
+                self.hass, self.config_entry, err.expected, err.actual
+            )
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="broker_changed",
+                translation_placeholders={
+                    "expected": err.expected,
+                    "actual": err.actual,
+                },
+            ) from err
         except ClearNodeAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="authentication_failed"
@@ -303,6 +317,10 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             self.config_entry.async_start_reauth(self.hass)
         elif isinstance(event.error, ClearNodeClockSkewError):
             repairs.async_create_clock_skew_issue(self.hass, self.config_entry)
+        elif isinstance(event.error, ClearNodeBrokerChangedError):
+            repairs.async_create_broker_changed_issue(
+                self.hass, self.config_entry, event.error.expected, event.error.actual
+            )
         if event.state is not ConnectionState.CONNECTED and self.last_update_success:
             LOGGER.info("Lost the connection to the ClearNode at %s", self._endpoint)
             self.last_update_success = False

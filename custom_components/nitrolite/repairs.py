@@ -11,6 +11,7 @@ from homeassistant.helpers import issue_registry as ir
 from .const import (
     DOMAIN,
     ISSUE_ALLOWANCE_EXHAUSTED,
+    ISSUE_BROKER_CHANGED,
     ISSUE_CLOCK_SKEW,
     ISSUE_SESSION_KEY,
 )
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 # Fixed by a reload: the entry logs in again with a fresh session key.
 _RELOAD_FIXES = (ISSUE_ALLOWANCE_EXHAUSTED, ISSUE_SESSION_KEY)
+# Proved fixed by a successful login.
+_CONNECTION_ISSUES = (ISSUE_CLOCK_SKEW, ISSUE_SESSION_KEY, ISSUE_BROKER_CHANGED)
 
 
 def _issue_id(kind: str, entry: ConfigEntry) -> str:
@@ -28,7 +31,9 @@ def _issue_id(kind: str, entry: ConfigEntry) -> str:
 
 
 @callback
-def _async_create(hass: HomeAssistant, kind: str, entry: ConfigEntry) -> None:
+def _async_create(
+    hass: HomeAssistant, kind: str, entry: ConfigEntry, **placeholders: str
+) -> None:
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -36,7 +41,7 @@ def _async_create(hass: HomeAssistant, kind: str, entry: ConfigEntry) -> None:
         is_fixable=kind in _RELOAD_FIXES,
         severity=ir.IssueSeverity.ERROR,
         translation_key=kind,
-        translation_placeholders={"title": entry.title},
+        translation_placeholders={"title": entry.title, **placeholders},
         data={"entry_id": entry.entry_id, "title": entry.title},
     )
 
@@ -60,16 +65,24 @@ def async_create_session_key_issue(hass: HomeAssistant, entry: ConfigEntry) -> N
 
 
 @callback
+def async_create_broker_changed_issue(
+    hass: HomeAssistant, entry: ConfigEntry, expected: str, actual: str
+) -> None:
+    """Report a ClearNode that names another broker than the one the entry trusts."""
+    _async_create(hass, ISSUE_BROKER_CHANGED, entry, expected=expected, actual=actual)
+
+
+@callback
 def async_delete_connection_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Clear the issues a successful login proves fixed (clock, session key)."""
-    for kind in (ISSUE_CLOCK_SKEW, ISSUE_SESSION_KEY):
+    """Clear the issues a successful login proves fixed (clock, session key, broker)."""
+    for kind in _CONNECTION_ISSUES:
         ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry))
 
 
 @callback
 def async_delete_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Forget every issue of an entry (a fresh session key, or entry removed)."""
-    for kind in (ISSUE_CLOCK_SKEW, ISSUE_ALLOWANCE_EXHAUSTED, ISSUE_SESSION_KEY):
+    for kind in (*_CONNECTION_ISSUES, ISSUE_ALLOWANCE_EXHAUSTED):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry))
 
 

@@ -76,3 +76,10 @@ class EventLog(list[ClearNodeEvent]):
                     ):
                         return event
                 await asyncio.sleep(0.01)
+
+
+async def eventually(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Let the loop run until ``condition()`` holds (bounded, not timed)."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)

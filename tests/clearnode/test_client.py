@@ -6,6 +6,7 @@ import itertools
 import logging
 
 import pytest
+from yarl import URL
 
 from custom_components.nitrolite.clearnode import (
     Allocation,
@@ -14,10 +15,13 @@ from custom_components.nitrolite.clearnode import (
     AssetsUpdated,
     BalancesUpdated,
     ClearNodeAllowanceError,
+    ClearNodeAuthenticationError,
+    ClearNodeBrokerChangedError,
     ClearNodeClockSkewError,
     ClearNodeConnectionError,
     ClearNodeProtocolError,
     ClearNodeRejectedError,
+    ClearNodeSessionKeyError,
     ClearNodeTimeoutError,
     ClearNodeValidationError,
     ConnectionState,
@@ -28,8 +32,10 @@ from custom_components.nitrolite.clearnode import (
     TransfersReceived,
     app_session_id,
     client as client_module,
+    connection as connection_module,
     encode_response,
     frame_response,
+    models,
     signing,
 )
 from local_clearnode import (
@@ -37,9 +43,10 @@ from local_clearnode import (
     DEMO_COUNTERPARTY_ADDRESS,
     DEMO_WALLET_ADDRESS,
     DEMO_WALLET_KEY,
+    LocalClearNode,
 )
 
-from .conftest import EventLog
+from .conftest import EventLog, eventually
 
 WALLET, PEER = DEMO_WALLET_ADDRESS, DEMO_COUNTERPARTY_ADDRESS
 _NONCES = itertools.count(1_700_000_000_000)
@@ -96,6 +103,68 @@ async def test_connect_verifies_broker_and_logs_in(make_client, node) -> None:
     await events.wait_for(AssetsUpdated)
     balances = await events.wait_for(BalancesUpdated)
     assert {b.asset: b.amount for b in balances.balances}["usdc"] == Decimal(100)
+
+
+def broker_refusals(events: EventLog) -> list[ClearNodeBrokerChangedError]:
+    """Return the broker changes that ended connection attempts."""
+    return [
+        event.error
+        for event in events
+        if isinstance(event, ConnectionStateChanged)
+        and isinstance(event.error, ClearNodeBrokerChangedError)
+    ]
+
+
+async def test_a_client_pinned_to_another_broker_refuses_before_logging_in(
+    make_client, node
+) -> None:
+    """get_config naming another broker ends connect(); no login is attempted."""
+    pinned = Signer.generate().address
+    client = make_client(DEMO_WALLET_KEY, broker_address=pinned)
+
+    with pytest.raises(ClearNodeBrokerChangedError) as caught:
+        await client.connect()
+
+    assert (caught.value.expected, caught.value.actual) == (
+        pinned,
+        node.broker_address,
+    )
+    assert set(node.faults.received) == {"get_config"}
+    assert client.state is ConnectionState.DISCONNECTED
+
+
+async def test_a_get_config_not_signed_by_the_broker_it_names_is_refused(
+    make_client, node
+) -> None:
+    """Naming a broker is not enough: its signature must be on the answer."""
+    node.faults.corrupt_signatures = True
+    client = make_client(DEMO_WALLET_KEY)
+
+    with pytest.raises(ClearNodeProtocolError):
+        await client.connect()
+
+    assert "auth_request" not in node.faults.received
+    assert client.stats["rejected_frames"] == 1
+
+
+async def test_a_client_pinned_to_its_broker_connects(make_client, node) -> None:
+    """The pinned address may be written in any case without a checksum."""
+    client = make_client(DEMO_WALLET_KEY, broker_address=node.broker_address.lower())
+    await client.connect()
+    assert client.broker_address == node.broker_address
+
+
+async def test_a_client_keeps_the_first_broker_it_met(make_client, node) -> None:
+    """After a restart under another broker key, reconnecting fails; no login."""
+    client, events = await connected(make_client)
+    runner = asyncio.create_task(client.run())
+    await node.stop()
+    async with LocalClearNode(port=URL(node.url).port or 0) as rekeyed:
+        await eventually(lambda: broker_refusals(events))
+        assert broker_refusals(events)[0].actual == rekeyed.broker_address
+        assert "auth_request" not in rekeyed.faults.received
+    await client.close()
+    await runner
 
 
 async def test_public_methods_return_typed_results(make_client, node) -> None:
@@ -168,14 +237,95 @@ async def test_transfer_moves_funds_and_pushes(make_client, node) -> None:
     assert node.balance(PEER, "usdc") == Decimal("1.5")
 
 
-async def test_a_revoked_session_key_can_sign_nothing_more(make_client, node) -> None:
-    """After revoke_session_key the server refuses what the key signs."""
+async def test_a_revoked_session_key_signs_nothing_more(make_client, node) -> None:
+    """After revoke_session_key nothing is signed, nor a key registered, until connect."""
     client, _ = await connected(make_client)
     await client.revoke_session_key()
 
     assert node.active_session_keys(WALLET) == []
-    with pytest.raises(ClearNodeRejectedError):
+    with pytest.raises(ClearNodeAuthenticationError):
         await client.transfer(PEER, [("usdc", Decimal(1))])
+    assert node.faults.received["transfer"] == 0
+    assert node.active_session_keys(WALLET) == []
+
+
+async def pay_peer(client, _session) -> None:
+    """Transfer 1 usdc to the peer."""
+    await client.transfer(PEER, [("usdc", Decimal(1))])
+
+
+async def open_another(client, _session) -> None:
+    """Create a second session holding 10 usdc of ours."""
+    await client.create_app_session(definition(), split("10", "0"))
+
+
+async def move_to_peer(client, session) -> None:
+    """Submit a state moving 4 usdc of the session to the peer."""
+    await client.submit_app_state(session, split("6", "4"))
+
+
+async def close_with_peer(client, session) -> None:
+    """Close the session, 4 usdc going to the peer."""
+    await client.close_app_session(session, split("6", "4"))
+
+
+# What each signed change leaves: our balance, the peer's, the first session's version.
+SIGNED_CHANGES = {
+    "transfer": (pay_peer, (89, 1, 1)),
+    "create_app_session": (open_another, (80, 0, 1)),
+    "submit_app_state": (move_to_peer, (90, 0, 2)),
+    "close_app_session": (close_with_peer, (96, 4, 2)),
+}
+
+
+@pytest.mark.parametrize("method", SIGNED_CHANGES)
+async def test_a_replaced_session_key_is_renewed_and_the_request_sent_again(
+    make_client, node, method
+) -> None:
+    """A key replaced by another login: the refused request is sent again, applied once.
+
+    The other login is of the same wallet and application; a new key signs the repeat.
+    """
+    change, (ours, theirs, version) = SIGNED_CHANGES[method]
+    client, _ = await connected(make_client)
+    session = await open_session(client)
+    await make_client(DEMO_WALLET_KEY).connect()  # registers a key replacing ours
+    sent = node.faults.received[method]
+
+    await change(client, session)
+
+    assert node.faults.received[method] == sent + 2
+    assert node.balance(WALLET, "usdc") == ours
+    assert node.balance(PEER, "usdc") == theirs
+    assert node.app_sessions[session.app_session_id].version == version
+    assert len(node.active_session_keys(WALLET)) == 1
+
+
+async def test_concurrent_refusals_register_one_new_key(make_client, node) -> None:
+    """Requests refused together share the one new login."""
+    client, _ = await connected(make_client)
+    await make_client(DEMO_WALLET_KEY).connect()
+    logins = node.faults.received["auth_verify"]
+
+    await asyncio.gather(*(pay_peer(client, None) for _ in range(3)))
+
+    assert node.faults.received["auth_verify"] == logins + 1
+    assert node.balance(PEER, "usdc") == 3
+
+
+async def test_a_key_refused_after_renewal_raises_the_session_key_error(
+    make_client, node
+) -> None:
+    """When the new key is refused too, ClearNodeSessionKeyError; nothing applied."""
+    client, _ = await connected(make_client)
+    node.faults.drop_session_keys = True
+    node.expire_session_key(node.active_session_keys(WALLET)[0])
+
+    with pytest.raises(ClearNodeSessionKeyError):
+        await pay_peer(client, None)
+
+    assert node.faults.received["transfer"] == 2
+    assert node.balance(WALLET, "usdc") == 100
     assert node.balance(PEER, "usdc") == 0
 
 
@@ -268,6 +418,50 @@ async def test_non_json_frames_are_rejected_and_counted(make_client, node) -> No
     await client.ping()
 
 
+def broker_push(method: str, result: dict) -> str:
+    """Return a push signed by the demo broker."""
+    res = encode_response(0, method, result, 1)
+    return frame_response(res, [Signer.from_key(DEMO_BROKER_KEY).sign_message(res)])
+
+
+async def test_a_bug_handling_one_frame_costs_that_frame_only(
+    make_client, node, monkeypatch
+) -> None:
+    """An unexpected error while handling a push rejects it; the reader goes on."""
+    client, events = await connected(make_client)
+
+    def broken(_data):
+        raise RuntimeError("a bug in the balance model")
+
+    monkeypatch.setattr(models.Balance, "from_wire", broken)
+    await node.faults.send_raw(broker_push("bu", {"balance_updates": [{}]}))
+    rejected = await events.wait_for(FrameRejected)
+
+    assert rejected.reason == "unexpected RuntimeError"
+    await client.ping()
+    assert client.stats["connects"] == 1
+
+
+async def test_frames_held_before_get_config_are_bounded(make_client, node) -> None:
+    """Pushes waiting for the broker's key are capped; the rest are rejected."""
+    client = make_client(DEMO_WALLET_KEY)
+    node.faults.silent_methods.add("get_config")
+    connecting = asyncio.create_task(client.connect())
+    await eventually(lambda: node.faults.received["get_config"] == 1)
+    flood = connection_module.MAX_HELD_FRAMES + 5
+    for _ in range(flood):
+        await node.faults.send_raw(broker_push("bu", {"balance_updates": []}))
+    # The assets push sent on connect is held first.
+    over_the_cap = flood + 1 - connection_module.MAX_HELD_FRAMES
+
+    await eventually(lambda: client.stats["rejected_frames"] == over_the_cap)
+    await client.close()
+
+    with pytest.raises(ClearNodeConnectionError):
+        await connecting
+    assert client.stats["rejected_frames"] == over_the_cap
+
+
 async def test_error_with_unknown_id_is_a_connection_level_error(
     make_client, node
 ) -> None:
@@ -318,6 +512,30 @@ async def test_restart_reconnects_and_resyncs(make_client, node) -> None:
     assert {b.asset: b.amount for b in resynced.balances}["usdc"] == Decimal(90)
     assert client.stats["reconnects"] == 1
     await client.ping()
+    await client.close()
+    await runner
+
+
+async def test_an_unexpected_error_does_not_end_reconnection(
+    make_client, node, http, monkeypatch, caplog
+) -> None:
+    """A bug in one reconnection attempt is logged; run() goes on and reconnects."""
+    client, events = await connected(make_client)
+    real_ws_connect = http.ws_connect
+    attempts = itertools.count(1)
+
+    def ws_connect_failing_once(*args, **kwargs):
+        if next(attempts) == 1:
+            raise RuntimeError("a bug below the client")
+        return real_ws_connect(*args, **kwargs)
+
+    monkeypatch.setattr(http, "ws_connect", ws_connect_failing_once)
+    runner = asyncio.create_task(client.run())
+    await node.restart()
+    await events.wait_for(Resynced)
+
+    assert "Unexpected error while keeping the ClearNode connection" in caplog.text
+    assert client.state is ConnectionState.CONNECTED
     await client.close()
     await runner
 
@@ -378,6 +596,54 @@ async def test_close_is_clean(make_client) -> None:
     assert last.error is None
     with pytest.raises(ClearNodeConnectionError):
         await client.ping()
+
+
+def client_tasks() -> list[asyncio.Task]:
+    """Return the client's reader and maintenance tasks that have not ended."""
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_name().startswith("clearnode-") and not task.done()
+    ]
+
+
+async def close_while_connecting(client, node, reached, release=None) -> None:
+    """Call close() once ``reached()`` holds during connect(); check what is left.
+
+    connect() must fail, the server must be left with no connection and no task of
+    the client may keep running.
+    """
+    connecting = asyncio.create_task(client.connect())
+    await eventually(reached)
+    await client.close()
+    if release is not None:
+        release()
+    with pytest.raises(ClearNodeConnectionError):
+        await connecting
+    await eventually(lambda: node.live_connections == 0)
+    assert client.state is ConnectionState.DISCONNECTED
+    assert client_tasks() == []
+
+
+async def test_close_during_the_handshake_leaves_nothing_running(
+    make_client, node
+) -> None:
+    """close() while the WebSocket upgrade is pending: no login follows it."""
+    gate = asyncio.Event()
+    node.faults.handshake_gate = gate
+    await close_while_connecting(
+        make_client(DEMO_WALLET_KEY), node, lambda: node.handshakes == 1, gate.set
+    )
+
+
+async def test_close_during_the_login_leaves_nothing_running(make_client, node) -> None:
+    """close() while auth_verify is unanswered: the login is abandoned."""
+    node.faults.silent_methods.add("auth_verify")
+    await close_while_connecting(
+        make_client(DEMO_WALLET_KEY),
+        node,
+        lambda: node.faults.received["auth_verify"] == 1,
+    )
 
 
 async def test_secrets_never_reach_logs_or_repr(make_client, node, caplog) -> None:

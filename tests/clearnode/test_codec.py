@@ -20,7 +20,13 @@ from custom_components.nitrolite.clearnode import (
     go_json,
     keccak256,
 )
-from custom_components.nitrolite.clearnode.codec import FrameKind, split_frame
+from custom_components.nitrolite.clearnode.codec import (
+    MAX_FRAME_SIGNATURES,
+    MAX_NESTING,
+    MAX_REASON_CHARS,
+    FrameKind,
+    split_frame,
+)
 
 from .vectors import emitted_with_bytes, vectors
 
@@ -108,6 +114,56 @@ def test_decode_frame_refuses_malformed_frames(text) -> None:
     """Decode frame refuses malformed frames."""
     with pytest.raises(ClearNodeProtocolError):
         decode_frame(text)
+
+
+def nested(depth: int) -> str:
+    """Return a JSON array nested ``depth`` levels deep."""
+    return "[" * depth + "]" * depth
+
+
+SIGNATURE = "0x" + "11" * 65
+HOSTILE_FRAMES = {
+    "more signatures than the bound": json.dumps(
+        {
+            "res": [0, "bu", {}, 1],
+            "sig": [SIGNATURE] * (MAX_FRAME_SIGNATURES + 1),
+        }
+    ),
+    "nested deeper than the bound": (
+        '{"res":[0,"bu",' + nested(MAX_NESTING) + ',1],"sig":[]}'
+    ),
+    "nested deeper than Python's recursion limit": (
+        '{"res":[0,"bu",' + nested(100_000) + ',1],"sig":[]}'
+    ),
+    "an integer of 5000 digits": '{"res":[' + "9" * 5000 + ',"bu",{},1],"sig":[]}',
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE_FRAMES.values(), ids=HOSTILE_FRAMES.keys())
+def test_decode_frame_refuses_hostile_frames_as_protocol_errors(text) -> None:
+    """Whatever makes a frame expensive or unparseable is a protocol error, no other."""
+    with pytest.raises(ClearNodeProtocolError, match="malformed frame"):
+        decode_frame(text)
+
+
+def test_decode_frame_accepts_the_bounds_themselves() -> None:
+    """A frame at the signature and nesting bounds is still decoded."""
+    frame = decode_frame(
+        json.dumps(
+            {
+                "res": [0, "bu", json.loads(nested(MAX_NESTING - 1)), 1],
+                "sig": [SIGNATURE] * MAX_FRAME_SIGNATURES,
+            }
+        )
+    )
+    assert len(frame.signatures) == MAX_FRAME_SIGNATURES
+
+
+def test_error_reasons_are_cut_to_a_bounded_length() -> None:
+    """A server error text of a megabyte reaches nobody whole."""
+    text = "x" * 1_000_000
+    error = decode_frame(json.dumps({"res": [7, "error", {"error": text}, 5]}))
+    assert error.error_reason == text[:MAX_REASON_CHARS]
 
 
 def test_split_frame_refuses_duplicate_keys() -> None:

@@ -22,6 +22,7 @@ from custom_components.nitrolite.clearnode import (
 from custom_components.nitrolite.const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
+    CONF_BROKER_ADDRESS,
     CONF_CLOSED_SESSION_RETENTION,
     CONF_DEFAULT_ASSET,
     CONF_ENDPOINT,
@@ -36,7 +37,6 @@ from .conftest import (
     BROKER_KEY,
     COUNTERPARTY,
     COUNTERPARTY_KEY,
-    OTHER_BROKER_KEY,
     SECRETS,
     WALLET,
     WALLET_KEY,
@@ -135,6 +135,7 @@ async def test_user_flow_logs_in_then_asks_for_a_cap_per_offered_asset(
         CONF_APPLICATION: "home-assistant",
         CONF_ALLOWANCES: {"usdc": "7.5", "ytest.usd": "0"},
         CONF_SESSION_KEY_LIFETIME: 24,
+        CONF_BROKER_ADDRESS: clearnode.broker_address,
     }
     entry = result["result"]
     assert entry.unique_id == f"{WALLET}_{clearnode.broker_address}".lower()
@@ -494,22 +495,6 @@ async def test_reconfigure_refuses_another_wallet(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wallet_mismatch"
-
-
-async def test_reconfigure_refuses_another_clearnode(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
-) -> None:
-    """Reconfigure refuses another clearnode."""
-    async with LocalClearNode(
-        host="127.0.0.1", port=0, broker_key=OTHER_BROKER_KEY
-    ) as other:
-        result = await loaded_entry.start_reconfigure_flow(hass)
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_ENDPOINT: other.url}
-        )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "broker_mismatch"
-    assert loaded_entry.data[CONF_ENDPOINT] != other.url
 
 
 # Options --------------------------------------------------------------------------

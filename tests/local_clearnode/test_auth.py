@@ -44,6 +44,21 @@ async def test_a_lowercase_wallet_address_makes_verification_fail(
     assert answer.error == "invalid challenge or signature"
 
 
+async def test_an_empty_application_cannot_log_in(
+    peer: Peer, wallet: signing.Signer, session_key: signing.Signer
+) -> None:
+    """The challenge is handed out, but no signature verifies an empty domain name."""
+    challenge, policy = await peer.auth_request(
+        wallet.address, session_key.address, application=""
+    )
+    token = challenge.result["challenge_message"]
+    answer = await peer.auth_verify(
+        token, wallet.sign_digest(policy_digest(token, policy))
+    )
+
+    assert answer.error == "invalid signature"
+
+
 async def test_an_eip191_signature_of_the_policy_is_refused(
     peer: Peer, wallet: signing.Signer, session_key: signing.Signer
 ) -> None:
@@ -210,6 +225,40 @@ async def test_a_new_key_for_the_same_application_replaces_the_old_one(
     assert [k["session_key"] for k in keys.result["session_keys"]] == [
         replacement.address
     ]
+
+
+async def test_an_expired_key_still_logs_in_by_jwt_but_signs_for_nobody(
+    node: LocalClearNode,
+    connect: Connect,
+    wallet: signing.Signer,
+    session_key: signing.Signer,
+) -> None:
+    """The JWT outlives the key: the login works, what the key signs is refused."""
+    jwt = (await (await connect()).login(wallet, session_key)).result["jwt_token"]
+    node.expire_session_key(session_key.address)
+    peer = await connect()
+    login = await peer.request("auth_verify", {"jwt": jwt})
+    answer = await peer.request("transfer", _transfer_to_self_free(), [session_key])
+
+    assert login.result["success"] is True
+    assert answer.error == "invalid signature"
+    assert node.active_session_keys(wallet.address) == []
+
+
+async def test_the_drop_session_keys_fault_keeps_no_key_of_a_login(
+    node: LocalClearNode,
+    peer: Peer,
+    wallet: signing.Signer,
+    session_key: signing.Signer,
+) -> None:
+    """The login succeeds, yet its key signs for nobody."""
+    node.faults.drop_session_keys = True
+    login = await peer.login(wallet, session_key)
+    answer = await peer.request("transfer", _transfer_to_self_free(), [session_key])
+
+    assert login.result["success"] is True
+    assert answer.error == "invalid signature"
+    assert node.active_session_keys(wallet.address) == []
 
 
 async def test_re_registering_a_key_keeps_its_stored_allowance(

@@ -17,6 +17,7 @@ from .codec import (
 from .errors import (
     ClearNodeAllowanceError,
     ClearNodeAuthenticationError,
+    ClearNodeBrokerChangedError,
     ClearNodeClockSkewError,
     ClearNodeConnectionError,
     ClearNodeError,
@@ -73,6 +74,7 @@ __all__ = [
     "ClearNodeAllowanceError",
     "ClearNodeClient",
     "ClearNodeAuthenticationError",
+    "ClearNodeBrokerChangedError",
     "ClearNodeClockSkewError",
     "ClearNodeConnectionError",
     "ClearNodeError",

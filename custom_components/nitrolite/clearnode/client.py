@@ -23,9 +23,10 @@ from .codec import (
     encode_request,
     frame_request,
 )
-from .connection import Connection, RequestIds, verify_frame
+from .connection import Connection, RequestIds, cancel_and_wait, verify_frame
 from .errors import (
     ClearNodeAuthenticationError,
+    ClearNodeBrokerChangedError,
     ClearNodeConnectionError,
     ClearNodeError,
     ClearNodeProtocolError,
@@ -57,9 +58,13 @@ from .models import (
     parse_list,
 )
 from .signing import SignatureVerifier, Signer, eip712_auth_digest
+from .throttle import ThrottledWarning
 
 _LOGGER = logging.getLogger(__package__)
 _ROTATE_AT = 0.8  # share of the session key's lifetime after which it is replaced
+# 2**64 times any minimum delay is beyond any useful maximum; a larger exponent would
+# only risk a float overflow after ~1024 failed attempts.
+_MAX_BACKOFF_EXPONENT = 64
 _WS_CLOSE_TIMEOUT = 2.0
 _SESSION_KEY_REFUSALS = ("session key", "signer is already in use")
 _LOGIN_LOST = frozenset(
@@ -71,6 +76,15 @@ type Subscriber = Callable[[ClearNodeEvent], None]
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def _retry_delay(failures: int, low: float, high: float) -> float:
+    """Return the pause before the next attempt: full jitter, at most ``high``.
+
+    Uniform below ``min(high, low * 2**failures)``, and never shorter than ``low / 10``.
+    """
+    ceiling = min(high, low * 2.0 ** min(failures, _MAX_BACKOFF_EXPONENT))
+    return max(random.uniform(0, ceiling), low / 10)  # noqa: S311 - jitter, not secrets
 
 
 def _mapping(payload: Any, method: str) -> Mapping[str, Any]:
@@ -135,8 +149,13 @@ class ClearNodeClient:
         scope: str = "app.create",
         reconnect_min_delay: float = 1.0,
         reconnect_max_delay: float = 60.0,
+        broker_address: str | None = None,
     ) -> None:
-        """Prepare a client; nothing is sent before :meth:`connect` or :meth:`run`."""
+        """Prepare a client; nothing is sent before :meth:`connect` or :meth:`run`.
+
+        With ``broker_address`` the client refuses a ClearNode whose ``get_config``
+        names another broker; without it, it trusts the first broker it meets.
+        """
         try:
             self._wallet = Signer.from_key(wallet_key)
         except ClearNodeValidationError:
@@ -156,6 +175,11 @@ class ClearNodeClient:
         self._ping_interval = ping_interval
         self._scope = scope
         self._backoff = (reconnect_min_delay, reconnect_max_delay)
+        self._pinned_broker = (
+            None
+            if broker_address is None
+            else validation.address(broker_address, "broker_address")
+        )
         self._ids = RequestIds()
         self._subscribers: list[Subscriber] = []
         self._connection: Connection | None = None
@@ -180,6 +204,13 @@ class ClearNodeClient:
             0,
         )
         self._last_message_at: float | None = None
+        self._warn_rejected = ThrottledWarning(_LOGGER, "Rejected a ClearNode frame")
+        self._warn_key_replaced = ThrottledWarning(
+            _LOGGER,
+            "The ClearNode no longer knows our session key (replaced by another login "
+            "of this wallet and application, lost, or expired); logging in with a new "
+            "one after it refused",
+        )
 
     def __repr__(self) -> str:
         """Show the endpoint and wallet address, never a key or token."""
@@ -227,15 +258,18 @@ class ClearNodeClient:
     # Lifecycle ----------------------------------------------------------------
 
     async def connect(self) -> None:
-        """Open the socket, read the broker config and log in; raise on failure."""
-        if self._closing.is_set():
-            msg = "the client is closed"
-            raise ClearNodeConnectionError(msg)
+        """Open the socket, read the broker config and log in; raise on failure.
+
+        A :meth:`close` while this runs makes it fail and leaves no connection behind.
+        """
+        self._raise_if_closed()
         await self._drop()
         self._set_state(ConnectionState.CONNECTING)
         try:
             connection = await self._open()
+            self._raise_if_closed()  # close() may have come during the handshake
             await self._establish(connection)
+            self._raise_if_closed()
         except BaseException as err:
             await self._drop()
             if isinstance(err, ClearNodeError):
@@ -248,20 +282,22 @@ class ClearNodeClient:
         )
 
     async def run(self) -> None:
-        """Keep connected until :meth:`close`: reconnect with backoff, then resync."""
-        attempt = 0
+        """Keep connected until :meth:`close`: reconnect with backoff, then resync.
+
+        Only :meth:`close` or cancellation ends it: an unexpected error is logged and
+        the next attempt follows after the longest backoff delay.
+        """
+        failures = 0
         while not self._closing.is_set():
-            connection = self._connection
-            if connection is not None and not connection.closed:
-                await connection.wait_closed()
-                continue
-            if attempt or self._counters["connects"]:
-                await self._sleep_before_retry(attempt)
-            if self._closing.is_set():
-                return
-            attempt += 1
-            if await self._attempt_reconnect():
-                attempt = 0
+            try:
+                failures = await self._keep_connected(failures)
+            except Exception:
+                _LOGGER.exception(
+                    "Unexpected error while keeping the ClearNode connection"
+                )
+                failures += 1
+                await self._drop()
+                await self._pause(self._backoff[1])
 
     async def close(self) -> None:
         """Close the connection; pending requests fail, :meth:`run` returns."""
@@ -269,14 +305,20 @@ class ClearNodeClient:
         await self._drop()
         self._set_state(ConnectionState.DISCONNECTED)
 
-    async def _attempt_reconnect(self) -> bool:
-        try:
-            return await self._reconnect()
-        except Exception:
-            # run() must survive anything; a bug here must not end reconnection.
-            _LOGGER.exception("Unexpected error while reconnecting to the ClearNode")
-            await self._drop()
-            return False
+    async def _keep_connected(self, failures: int) -> int:
+        """Wait for the connection to drop, or try once to (re)connect.
+
+        Returns the number of failed attempts since the last success.
+        """
+        connection = self._connection
+        if connection is not None and not connection.closed:
+            await connection.wait_closed()
+            return 0
+        if failures or self._counters["connects"]:
+            await self._pause(_retry_delay(failures, *self._backoff))
+        if self._closing.is_set():
+            return failures
+        return 0 if await self._reconnect() else failures + 1
 
     async def _reconnect(self) -> bool:
         try:
@@ -295,11 +337,15 @@ class ClearNodeClient:
             return False
         return True
 
-    async def _sleep_before_retry(self, attempt: int) -> None:
-        low, high = self._backoff
-        delay = random.uniform(0, min(high, low * 2**attempt))  # noqa: S311 - jitter
+    def _raise_if_closed(self) -> None:
+        if self._closing.is_set():
+            msg = "the client is closed"
+            raise ClearNodeConnectionError(msg)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but return at once when the client is closed."""
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(max(delay, low / 10)):
+            async with asyncio.timeout(seconds):
                 await self._closing.wait()
 
     async def _open(self) -> Connection:
@@ -322,12 +368,13 @@ class ClearNodeClient:
     async def _establish(self, connection: Connection) -> None:
         frame = await self._request("get_config", {}, signed=False, verify=False)
         config = self._expect(frame, "get_config", BrokerConfig.from_wire)
+        expected = self._broker.address if self._broker else self._pinned_broker
+        if expected is not None and config.broker_address != expected:
+            raise ClearNodeBrokerChangedError(expected, config.broker_address)
         verifier = SignatureVerifier(config.broker_address)
-        if not await verify_frame(verifier, frame) or (
-            self._broker is not None and self._broker.address != verifier.address
-        ):
-            self._on_rejected("get_config not signed by the expected broker")
-            msg = "get_config is not signed by the expected broker"
+        if not await verify_frame(verifier, frame):
+            self._on_rejected("get_config not signed by the broker it names")
+            msg = "get_config is not signed by the broker it names"
             raise ClearNodeProtocolError(msg)
         self._broker = verifier
         await connection.trust(verifier)
@@ -336,9 +383,8 @@ class ClearNodeClient:
 
     async def _drop(self) -> None:
         maintenance, self._maintenance = self._maintenance, None
-        if maintenance is not None and maintenance is not asyncio.current_task():
-            maintenance.cancel()
         connection, self._connection = self._connection, None
+        await cancel_and_wait(maintenance)
         if connection is not None:
             await connection.close()
 
@@ -540,32 +586,83 @@ class ClearNodeClient:
         *,
         signed: bool,
         verify: bool = True,
-        relogin: bool = True,
+        retry: bool = True,
     ) -> InboundFrame:
+        """Send one request; with ``retry``, repeat it once after a lost login or key.
+
+        Both refusals come before the server changes anything, so the repeated request
+        cannot be applied twice.
+        """
+        signer: Signer | None = None
+
         async def build(request_id: int) -> str:
+            nonlocal signer
+            signer = self._current_signer() if signed else None
             req_text = encode_request(request_id, method, params, _now_ms())
-            return frame_request(req_text, await self._signatures(req_text, signed))
+            signatures = [] if signer is None else [await self._sign(signer, req_text)]
+            return frame_request(req_text, signatures)
 
         frame = await self._send(method, build, verify=verify)
         if frame.kind is not FrameKind.ERROR:
             return frame
-        if relogin and frame.error_reason in _LOGIN_LOST:
-            # The server forgot our login (24 h idle): log in again, retry once.
-            await self._login()
-            return await self._request(method, params, signed=signed, relogin=False)
-        raise rejected_error(method, frame.error_reason)
+        await self._recover_from_refusal(
+            method, frame.error_reason, signer, retry=retry
+        )
+        return await self._request(
+            method, params, signed=signed, verify=verify, retry=False
+        )
 
-    async def _signatures(self, req_text: str, signed: bool) -> list[str]:  # noqa: FBT001
-        key = self._signing_key
-        if not signed:
-            return []
-        if key is None:
+    async def _recover_from_refusal(
+        self,
+        method: str,
+        reason: str,
+        signer: Signer | None,
+        *,
+        retry: bool,
+    ) -> None:
+        """Log in again when the refusal allows one more attempt; raise otherwise."""
+        if signer is not None and self._refuses_session_key(reason, signer):
+            if not retry:
+                msg = f"{method}: the ClearNode does not know our session key"
+                raise ClearNodeSessionKeyError(msg)
+            await self._replace_unknown_session_key(signer, method)
+        elif retry and reason in _LOGIN_LOST:
+            await self._login()  # the server forgot our login (24 h idle)
+        else:
+            raise rejected_error(method, reason)
+
+    def _current_signer(self) -> Signer:
+        if self._signing_key is None:
             msg = "not logged in"
             raise ClearNodeAuthenticationError(msg)
+        return self._signing_key
+
+    @staticmethod
+    async def _sign(key: Signer, req_text: str) -> str:
         if key.fast:
-            return [key.sign_message(req_text)]
+            return key.sign_message(req_text)
         loop = asyncio.get_running_loop()
-        return [await loop.run_in_executor(None, key.sign_message, req_text)]
+        return await loop.run_in_executor(None, key.sign_message, req_text)
+
+    def _refuses_session_key(self, reason: str, key: Signer) -> bool:
+        """Whether the server's error means it maps ``key`` to no wallet.
+
+        It happens when another login of this wallet and application replaced the
+        key, when the server lost it, or when it expired while the JWT still works.
+        """
+        return reason in {
+            "invalid signature",  # transfer, revoke_session_key
+            f"missing signature for participant {self.wallet_address}",  # create
+            f"signature from unknown participant wallet {key.address}",  # submit, close
+        }
+
+    async def _replace_unknown_session_key(self, refused: Signer, method: str) -> None:
+        """Log in with a new session key, unless another request already did."""
+        async with self._auth_lock:
+            if self._signing_key is not refused:
+                return
+            self._warn_key_replaced(method)
+            await self._login_with_challenge(await self._new_session_key())
 
     @staticmethod
     def _check_method(frame: InboundFrame, expected: str) -> None:
@@ -782,18 +879,22 @@ class ClearNodeClient:
     async def revoke_session_key(self) -> None:
         """Revoke the session key this client logged in with (it signs its own revocation).
 
-        Requests that need a signature fail afterwards until the next login.
+        Requests that need a signature fail afterwards until the next login, which
+        registers a new key. Never retried: a new login would leave a live key behind.
         """
         key = self._session_key
         if key is None:
             msg = "not logged in"
             raise ClearNodeAuthenticationError(msg)
-        await self._call(
+        frame = await self._request(
             "revoke_session_key",
             {"session_key": key.signer.address},
-            lambda _: None,
             signed=True,
+            retry=False,
         )
+        self._check_method(frame, "revoke_session_key")
+        self._session_key = self._signing_key = self._jwt = None
+        self._authenticated = False
 
     def _check_state_change(
         self,
@@ -854,7 +955,7 @@ class ClearNodeClient:
 
     def _on_rejected(self, reason: str) -> None:
         self._counters["rejected_frames"] += 1
-        _LOGGER.warning("Rejected a ClearNode frame: %s", reason)
+        self._warn_rejected(reason)
         self._emit(FrameRejected(reason))
 
     @staticmethod

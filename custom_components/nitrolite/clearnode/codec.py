@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from .models import AppDefinition
 
 _DECODER = json.JSONDecoder()
+# The broker signs each frame once; a few more signatures are tolerated, thousands
+# would hold the event loop while they are checked. Frames over the bound are refused
+# unverified.
+MAX_FRAME_SIGNATURES = 4
+# The deepest v0.5 answer (a page of app sessions) nests five levels.
+MAX_NESTING = 16
+# Server error texts are short sentences; longer ones are cut before they reach logs.
+MAX_REASON_CHARS = 500
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _HEX_SIGNATURE = re.compile(r"0x[0-9a-fA-F]*")
 # Characters Go's json.Marshal escapes inside strings (HTML-safe mode, Go 1.19).
@@ -151,6 +159,25 @@ def _decode_value(text: str, index: int) -> tuple[Any, int]:
     except json.JSONDecodeError as err:
         msg = f"malformed frame: {err.msg} at offset {err.pos}"
         raise ClearNodeProtocolError(msg) from None
+    except (ValueError, RecursionError) as err:  # huge integers, deep nesting
+        msg = f"malformed frame: {type(err).__name__}"
+        raise ClearNodeProtocolError(msg) from None
+
+
+def _check_nesting(value: Any) -> None:
+    """Refuse arrays and objects nested deeper than MAX_NESTING (walked, not recursed)."""
+    pending: list[tuple[Any, int]] = (
+        [(value, 1)] if isinstance(value, dict | list) else []
+    )
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_NESTING:
+            msg = f"malformed frame: nested deeper than {MAX_NESTING} levels"
+            raise ClearNodeProtocolError(msg)
+        children = node.values() if isinstance(node, dict) else node
+        pending.extend(
+            (child, depth + 1) for child in children if isinstance(child, dict | list)
+        )
 
 
 def split_frame(text: str) -> dict[str, RawValue]:
@@ -215,10 +242,13 @@ class InboundFrame:
 
     @property
     def error_reason(self) -> str:
-        """The server's error text of an ``error`` frame."""
-        if isinstance(self.payload, Mapping):
-            return str(self.payload.get("error", ""))
-        return str(self.payload)
+        """The server's error text of an ``error`` frame (at most MAX_REASON_CHARS)."""
+        reason = (
+            self.payload.get("error", "")
+            if isinstance(self.payload, Mapping)
+            else self.payload
+        )
+        return str(reason)[:MAX_REASON_CHARS]
 
 
 def _is_uint(value: Any) -> bool:
@@ -227,6 +257,9 @@ def _is_uint(value: Any) -> bool:
 
 def _signatures(fields: dict[str, RawValue]) -> tuple[str, ...]:
     sig = fields["sig"].value if "sig" in fields else []
+    if isinstance(sig, list) and len(sig) > MAX_FRAME_SIGNATURES:
+        msg = f"malformed frame: {len(sig)} signatures"
+        raise ClearNodeProtocolError(msg)
     if not isinstance(sig, list) or not all(
         isinstance(s, str) and _HEX_SIGNATURE.fullmatch(s) for s in sig
     ):
@@ -242,6 +275,7 @@ def decode_frame(text: str) -> InboundFrame:
         msg = "malformed frame: no 'res' key"
         raise ClearNodeProtocolError(msg)
     res = fields["res"].value
+    _check_nesting(res)
     if (
         not isinstance(res, list)
         or len(res) != 4  # noqa: PLR2004 - the res array has four elements

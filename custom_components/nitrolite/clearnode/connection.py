@@ -30,6 +30,9 @@ MAX_REQUEST_ID = 2**53 - 1
 # Larger frames are dropped unread: parsing and verifying them would hold the event
 # loop. Far above any answer of the v0.5 server (a page of 100 app sessions ~ 60 KB).
 MAX_FRAME_CHARS = 1 << 20
+# Pushes that arrive before get_config names the broker wait for its key; the server
+# sends one (assets).
+MAX_HELD_FRAMES = 16
 
 
 async def verify_frame(verifier: SignatureVerifier, frame: InboundFrame) -> bool:
@@ -40,6 +43,14 @@ async def verify_frame(verifier: SignatureVerifier, frame: InboundFrame) -> bool
     return await loop.run_in_executor(
         None, verifier.verify, frame.signed_text, frame.signatures
     )
+
+
+async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
+    """Cancel a task and wait until it has ended (unless it is the calling task)."""
+    if task is None or task is asyncio.current_task():
+        return
+    task.cancel()
+    await asyncio.wait([task])
 
 
 class ConnectionObserver(Protocol):
@@ -195,8 +206,7 @@ class Connection:
         self, error: ClearNodeConnectionError, *, notify: bool
     ) -> None:
         self._shutdown(error, notify=notify)
-        if self._reader is not None and self._reader is not asyncio.current_task():
-            self._reader.cancel()
+        await cancel_and_wait(self._reader)
         await self._websocket.close()
 
     async def _read(self) -> None:
@@ -204,7 +214,7 @@ class Connection:
         try:
             async for message in self._websocket:
                 if message.type is aiohttp.WSMsgType.TEXT:
-                    await self._receive(message.data)
+                    await self._receive_safely(message.data)
                 elif message.type is aiohttp.WSMsgType.ERROR:
                     error = ClearNodeConnectionError("connection error")
                     break
@@ -227,6 +237,14 @@ class Connection:
         if notify:
             self._observer.on_closed(error)
 
+    async def _receive_safely(self, text: str) -> None:
+        """Handle one frame; nothing a frame holds may end the reader."""
+        try:
+            await self._receive(text)
+        except Exception as err:
+            _LOGGER.debug("Unexpected error handling a ClearNode frame", exc_info=True)
+            self._observer.on_frame_rejected(f"unexpected {type(err).__name__}")
+
     async def _receive(self, text: str) -> None:
         self._observer.on_frame_received()
         if len(text) > MAX_FRAME_CHARS:
@@ -238,9 +256,15 @@ class Connection:
             self._observer.on_frame_rejected(str(err))
             return
         if self._verifier is None and not self._may_skip_verification(frame):
-            self._unverified.append(frame)
+            self._hold_until_trusted(frame)
             return
         await self._dispatch(frame)
+
+    def _hold_until_trusted(self, frame: InboundFrame) -> None:
+        if len(self._unverified) >= MAX_HELD_FRAMES:
+            self._observer.on_frame_rejected("too many frames before get_config")
+            return
+        self._unverified.append(frame)
 
     def _may_skip_verification(self, frame: InboundFrame) -> bool:
         pending = self._pending.get(frame.request_id)

@@ -23,7 +23,21 @@ class ClearNodeAuthenticationError(ClearNodeError):
 
 
 class ClearNodeSessionKeyError(ClearNodeAuthenticationError):
-    """The session key expired or cannot be registered again."""
+    """The session key cannot be registered again, or the ClearNode keeps refusing it."""
+
+
+class ClearNodeBrokerChangedError(ClearNodeError):
+    """``get_config`` names another broker than the one the client is pinned to.
+
+    Either the endpoint now reaches a different ClearNode, or its operator replaced the
+    broker key. Nothing signed by the new broker is trusted and no login is attempted.
+    """
+
+    def __init__(self, expected: str, actual: str) -> None:
+        """Keep both broker addresses (EIP-55)."""
+        super().__init__(f"the ClearNode's broker is {actual}, expected {expected}")
+        self.expected = expected
+        self.actual = actual
 
 
 class ClearNodeProtocolError(ClearNodeError):
