@@ -77,6 +77,22 @@ def _decode(signature: str) -> bytes:
         raise ClearNodeProtocolError(msg) from None
 
 
+def _split_type(signature: str, known: type[IntEnum]) -> tuple[int, bytes]:
+    """Return the type byte of a typed signature and the bytes after it."""
+    raw = _decode(signature)
+    if not raw or raw[0] not in known:
+        msg = f"invalid signature: unknown signer type {raw[0] if raw else 'none'}"
+        raise ClearNodeProtocolError(msg)
+    return raw[0], raw[1:]
+
+
+def _recover_bare(message: bytes, signature: bytes) -> str:
+    if len(signature) != _SIGNATURE_SIZE:
+        msg = "invalid signature: not 65 bytes"
+        raise ClearNodeProtocolError(msg)
+    return recover_personal_signer(message, "0x" + signature.hex())
+
+
 def _typed(type_byte: int, raw_hex: str) -> str:
     return f"0x{type_byte:02x}{raw_hex.removeprefix('0x')}"
 
@@ -97,12 +113,8 @@ def recover_quorum_signer(
 
     For 0xA2 the signer is the session key; its owner wallet is the node's to know.
     """
-    raw = _decode(signature)
-    if len(raw) != 1 + _SIGNATURE_SIZE or raw[0] not in QuorumSignerType:
-        msg = f"invalid signature: unknown signer type {raw[0] if raw else 'none'}"
-        raise ClearNodeProtocolError(msg)
-    signer = recover_personal_signer(app_hash, "0x" + raw[1:].hex())
-    return QuorumSignerType(raw[0]), signer
+    signer_type, body = _split_type(signature, QuorumSignerType)
+    return QuorumSignerType(signer_type), _recover_bare(app_hash, body)
 
 
 def channel_signature(signer: Signer, packed_state: bytes) -> str:
@@ -172,20 +184,17 @@ def recover_channel_signer(
     to the state's asset (its latest state has ``metadata_hash``) is the node's
     business.
     """
-    raw = _decode(signature)
-    if raw[:1] == bytes([ChannelSignerType.WALLET]) and len(raw) == 1 + _SIGNATURE_SIZE:
-        return recover_personal_signer(packed_state, "0x" + raw[1:].hex()), None
-    if raw[:1] != bytes([ChannelSignerType.SESSION_KEY]):
-        msg = f"invalid signature: unknown signer type {raw[0] if raw else 'none'}"
-        raise ClearNodeProtocolError(msg)
-    authorization, key_signature = _decode_authorization_blob(raw[1:])
+    signer_type, body = _split_type(signature, ChannelSignerType)
+    if signer_type == ChannelSignerType.WALLET:
+        return _recover_bare(packed_state, body), None
+    authorization, key_signature = _decode_authorization_blob(body)
     wallet = recover_personal_signer(
         pack_channel_key_authorization(
             authorization.session_key, authorization.metadata_hash
         ),
         authorization.user_sig,
     )
-    key = recover_personal_signer(packed_state, "0x" + key_signature.hex())
+    key = _recover_bare(packed_state, key_signature)
     if key != to_checksum_address(authorization.session_key):
         msg = "invalid signature: the session key did not sign this state"
         raise ClearNodeProtocolError(msg)
