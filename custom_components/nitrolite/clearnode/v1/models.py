@@ -490,7 +490,12 @@ class PaginationMetadata:
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> PaginationMetadata:
         """Parse ``{page, per_page, total_count, page_count}``."""
-        return cls(*(wire.uint(data, key, 32) for key in cls.__slots__))
+        return cls(
+            page=wire.uint(data, "page", 32),
+            per_page=wire.uint(data, "per_page", 32),
+            total_count=wire.uint(data, "total_count", 32),
+            page_count=wire.uint(data, "page_count", 32),
+        )
 
 
 def parse_items[T](
