@@ -38,6 +38,7 @@ from .states import (
     ASSET,
     CHANNEL,
     DECIMALS,
+    FAUCET_TX,
     USER,
     acknowledged,
     committed,
@@ -110,6 +111,19 @@ def test_a_release_credits_the_participant() -> None:
     assert release.home_ledger.user_balance == Decimal("9.25")
     assert release.home_ledger.node_net_flow == Decimal("9.25")
     validate_ledger(release.home_ledger)
+
+
+def test_ledger_arithmetic_is_exact_beyond_28_digits() -> None:
+    """Balances of 30 significant digits move exactly, never rounded to 28 digits."""
+    big = Decimal("123456789012345678901234567890.5")
+    state = apply_transfer_receive(
+        next_state(void_state(address("user"), ASSET)), address("peer"), big, FAUCET_TX
+    )
+    state = apply_commit(next_state(state), APP_SESSION_ID, Decimal("0.000001"))
+    assert state.home_ledger.user_balance == Decimal(
+        "123456789012345678901234567890.499999"
+    )
+    assert state.home_ledger.node_net_flow == state.home_ledger.user_balance
 
 
 def test_after_a_finalize_a_new_epoch_starts_empty() -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from custom_components.nitrolite.clearnode.amounts import AmountError
+from custom_components.nitrolite.clearnode.amounts import EXACT, AmountError
 from custom_components.nitrolite.clearnode.errors import ClearNodeStateTransitionError
 from custom_components.nitrolite.clearnode.signing import Signer
 
@@ -161,7 +161,9 @@ class ChannelState:
             "home_channel_id": self.home_channel_id,
             "escrow_channel_id": self.escrow_channel_id,
             "home_ledger": self.home_ledger.to_wire(),
-            "escrow_ledger": self.escrow_ledger and self.escrow_ledger.to_wire(),
+            "escrow_ledger": None
+            if self.escrow_ledger is None
+            else self.escrow_ledger.to_wire(),
             "user_sig": self.user_sig,
             "node_sig": self.node_sig,
         }
@@ -273,18 +275,14 @@ def _transition_free(state: ChannelState) -> None:
 
 
 def _apply(
-    state: ChannelState,
-    transition: Transition,
-    *,
-    user_balance: Decimal = Decimal(0),
-    node_net_flow: Decimal = Decimal(0),
+    state: ChannelState, transition: Transition, change: Decimal = Decimal(0)
 ) -> ChannelState:
-    """Record ``transition`` and add the given changes to the home ledger."""
+    """Record ``transition``; ``change`` moves the user's balance and the node's flow."""
     _transition_free(state)
     ledger = replace(
         state.home_ledger,
-        user_balance=state.home_ledger.user_balance + user_balance,
-        node_net_flow=state.home_ledger.node_net_flow + node_net_flow,
+        user_balance=EXACT.add(state.home_ledger.user_balance, change),
+        node_net_flow=EXACT.add(state.home_ledger.node_net_flow, change),
     )
     return replace(state, transition=transition, home_ledger=ledger)
 
@@ -304,8 +302,7 @@ def _sent(
     return _apply(
         state,
         Transition(kind, tx_id, account_id, amount),
-        user_balance=-amount,
-        node_net_flow=-amount,
+        amount.copy_negate(),
     )
 
 
@@ -328,7 +325,7 @@ def apply_transfer_receive(
 ) -> ChannelState:
     """Credit a transfer to its recipient, as the node does (the sender's ``tx_id``)."""
     transition = Transition(TransitionType.TRANSFER_RECEIVE, tx_id, sender, amount)
-    return _apply(state, transition, user_balance=amount, node_net_flow=amount)
+    return _apply(state, transition, amount)
 
 
 def apply_release(
@@ -337,7 +334,7 @@ def apply_release(
     """Credit what an app session pays out to a participant, as the node does."""
     tx_id = transaction_id(app_session_id, state.id)
     transition = Transition(TransitionType.RELEASE, tx_id, app_session_id, amount)
-    return _apply(state, transition, user_balance=amount, node_net_flow=amount)
+    return _apply(state, transition, amount)
 
 
 def sign_state(
@@ -363,8 +360,8 @@ def validate_ledger(ledger: Ledger) -> None:
         raise _invalid("user balance cannot be negative")
     if ledger.node_balance < 0:
         raise _invalid("node balance cannot be negative")
-    balances = ledger.user_balance + ledger.node_balance
-    net_flows = ledger.user_net_flow + ledger.node_net_flow
+    balances = EXACT.add(ledger.user_balance, ledger.node_balance)
+    net_flows = EXACT.add(ledger.user_net_flow, ledger.node_net_flow)
     if balances != net_flows:
         raise _invalid(
             "ledger balances do not match net flows: "
