@@ -1,0 +1,443 @@
+"""``channels.v1.*``: read states and channels, open a home channel, submit states.
+
+The checks of ``nitronode/api/channel_v1``, in their order and wording.
+
+Only what needs no blockchain is accepted: an acknowledgement and transfers. Deposits,
+withdrawals and finalize states (which wait for a chain) are refused with a local-only
+text; escrow and migration transitions get the node's own "not supported yet".
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from custom_components.nitrolite.clearnode.errors import (
+    ClearNodeStateTransitionError,
+    ClearNodeValidationError,
+)
+from custom_components.nitrolite.clearnode.v1.hashing import home_channel_id
+from custom_components.nitrolite.clearnode.v1.models import (
+    TransactionType,
+    TransitionType,
+)
+from custom_components.nitrolite.clearnode.v1.state import (
+    ChannelDefinition,
+    ChannelState,
+    sig_validators_bitmap,
+    validate_advancement,
+    void_state,
+)
+
+from . import params
+from .constants import (
+    CHANNELS_DEFAULT_PAGE_SIZE,
+    CHANNELS_MAX_PAGE_SIZE,
+    MAX_CHALLENGE_SECONDS,
+    MIN_CHALLENGE_SECONDS,
+    SUPPORTED_SIG_VALIDATORS,
+)
+from .context import Call, Node
+from .errors import RPCError
+from .gotypes import (
+    boolean,
+    hex_decode,
+    normalize_address,
+    optional_string,
+    parse_uint,
+    string,
+    struct,
+)
+from .signatures import channel_signer_supported, verify_channel_signature
+from .states import (
+    channel_json,
+    cosign,
+    pack,
+    receive_transfer,
+    record,
+    state_json,
+    to_state,
+    transition_name,
+)
+from .store import OPEN, VOID, Channel, Transaction
+
+PARSE_REQUEST = "failed to parse request"
+# Transitions that only a chain can complete; this node has none.
+NEEDS_CHAIN = frozenset(
+    {
+        TransitionType.HOME_DEPOSIT,
+        TransitionType.HOME_WITHDRAWAL,
+        TransitionType.FINALIZE,
+    }
+)
+NOT_YET = frozenset(
+    {
+        TransitionType.ESCROW_DEPOSIT,
+        TransitionType.ESCROW_WITHDRAW,
+        TransitionType.MIGRATE,
+    }
+)
+LOCKS = frozenset({TransitionType.MUTUAL_LOCK, TransitionType.ESCROW_LOCK})
+_CHANNEL_STATUSES = ("void", "open", "challenged", "closed")
+_CHANNEL_TYPES = ("home", "escrow")
+_ACTIVE = (VOID, OPEN)
+_BITMAP_BYTES = 32
+
+
+def wallet(text: str, prefix: str = "invalid wallet") -> str:
+    """NormalizeHexAddress, failing with ``<prefix>: <reason>``."""
+    try:
+        return normalize_address(text)
+    except ValueError as err:
+        raise RPCError(f"{prefix}: {err}") from None
+
+
+def get_latest_state(call: Call) -> dict[str, Any]:
+    """``{wallet, asset, only_signed}`` → ``{state?}``."""
+    data = call.decode(struct)
+    owner = wallet(string(data.get("wallet")))
+    asset = string(data.get("asset"))
+    state = call.node.store.last_state(
+        owner, asset, only_signed=boolean(data.get("only_signed"))
+    )
+    return {} if state is None else {"state": state_json(state)}
+
+
+def get_home_channel(call: Call) -> dict[str, Any]:
+    """``{wallet, asset}`` → ``{channel?}`` (the home channel that is not closed)."""
+    data = call.decode(struct, PARSE_REQUEST)
+    owner = wallet(string(data.get("wallet")))
+    channel = call.node.store.home_channel(owner, string(data.get("asset")))
+    return {} if channel is None else {"channel": channel_json(channel)}
+
+
+def get_escrow_channel(call: Call) -> dict[str, Any]:
+    """``{escrow_channel_id}`` → ``{}``: escrow channels need a chain, so none exist."""
+    call.decode(lambda data: string(data.get("escrow_channel_id")))
+    return {}
+
+
+def _filter(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+    if not value:
+        return None
+    if value.lower() not in allowed:
+        message = f'invalid {what}: unknown channel {what.removeprefix("channel_")}: "{value}"'
+        raise RPCError(message)
+    return value.lower()
+
+
+def get_channels(call: Call) -> dict[str, Any]:
+    """``{wallet, status?, asset?, channel_type?, pagination?}`` → ``{channels, metadata}``."""
+    owner_text, status_text, asset, type_text, page = call.decode(
+        lambda d: (
+            string(d.get("wallet")),
+            optional_string(d.get("status")),
+            optional_string(d.get("asset")),
+            optional_string(d.get("channel_type")),
+            params.pagination(d.get("pagination")),
+        ),
+        PARSE_REQUEST,
+    )
+    if not owner_text:
+        raise RPCError("wallet is required")
+    owner = wallet(owner_text)
+    status = _filter(status_text, _CHANNEL_STATUSES, "status")
+    kind = _filter(type_text, _CHANNEL_TYPES, "channel_type")
+    channels = [
+        channel
+        for channel in call.node.store.channels.values()
+        if channel.user_wallet == owner
+        and status in (None, channel.status)
+        and asset in (None, channel.asset)
+        and kind in (None, channel.kind)
+    ]
+    offset, limit = page_window(
+        page, CHANNELS_DEFAULT_PAGE_SIZE, CHANNELS_MAX_PAGE_SIZE
+    )
+    return {
+        "channels": [channel_json(c) for c in channels[offset : offset + limit]],
+        "metadata": page_metadata(len(channels), offset, limit),
+    }
+
+
+def page_window(
+    page: params.Pagination | None, default: int, maximum: int
+) -> tuple[int, int]:
+    """GetOffsetAndLimit: offset and limit; an absent or zero limit is the default."""
+    if page is None:
+        return 0, default
+    return page.offset or 0, min(page.limit or default, maximum)
+
+
+def page_metadata(total: int, offset: int, limit: int) -> dict[str, int]:
+    """PaginationMetadataV1 of one page."""
+    if not total:
+        return {"page": 0, "per_page": limit, "total_count": 0, "page_count": 0}
+    return {
+        "page": offset // limit + 1,
+        "per_page": limit,
+        "total_count": total,
+        "page_count": -(-total // limit),
+    }
+
+
+def incoming_state(text: params.StateText, fallback: str) -> ChannelState:
+    """Return the submitted state, wallet normalised (``fallback`` if it does not parse)."""
+    owner = wallet(text.user_wallet, "invalid user_wallet")
+    try:
+        state = to_state(text)
+    except ValueError:
+        raise RPCError(fallback) from None
+    return replace(state, user_wallet=owner)
+
+
+def _definition(text: params.ChannelDefinitionText) -> ChannelDefinition:
+    try:
+        nonce = parse_uint(text.nonce)
+    except ValueError:
+        raise RPCError("failed to parse channel definition") from None
+    if nonce == 0:
+        raise RPCError("nonce must be non-zero")
+    if text.challenge < MIN_CHALLENGE_SECONDS:
+        raise RPCError(
+            f"challenge period must be at least {MIN_CHALLENGE_SECONDS} seconds, "
+            f"but got {text.challenge}"
+        )
+    if text.challenge > MAX_CHALLENGE_SECONDS:
+        raise RPCError(
+            f"challenge period must be at most {MAX_CHALLENGE_SECONDS} seconds, "
+            f"but got {text.challenge}"
+        )
+    return ChannelDefinition(nonce, text.challenge, text.approved_sig_validators)
+
+
+def _validators_supported(bitmap: str) -> bool:
+    """SignerValidatorsSupported: every bit is a signer type the node knows."""
+    try:
+        value = hex_decode(bitmap)
+    except ValueError:
+        return False
+    supported = int(sig_validators_bitmap(SUPPORTED_SIG_VALIDATORS), 16)
+    return 0 < len(value) <= _BITMAP_BYTES and int.from_bytes(value) & ~supported == 0
+
+
+def request_creation(call: Call) -> dict[str, Any]:
+    """Open a home channel with a signed state (acknowledgement or first transfer)."""
+    state_text, definition_text = call.decode(
+        lambda d: (
+            params.state(d.get("state")),
+            params.channel_definition(d.get("channel_definition")),
+        )
+    )
+    incoming = incoming_state(state_text, "failed to parse state")
+    definition = _definition(definition_text)
+    node = call.node
+    ledger = incoming.home_ledger
+    if not node.config.supports(
+        incoming.asset, ledger.token_address, ledger.blockchain_id
+    ):
+        raise RPCError(
+            f"asset {incoming.asset} is not supported on blockchain "
+            f"{ledger.blockchain_id} with token address {ledger.token_address}"
+        )
+    if not _validators_supported(definition.approved_sig_validators):
+        raise RPCError(
+            "one or more of the provided approved signature validators are not supported"
+        )
+    if node.store.home_channel(incoming.user_wallet, incoming.asset) is not None:
+        raise RPCError(
+            "existing channel is not yet closed on-chain; "
+            "wait for settlement before opening a new channel"
+        )
+    current = current_state(node, incoming.user_wallet, incoming.asset)
+    channel_id = _channel_id(node, incoming, definition)
+    if channel_id in node.store.channels:
+        raise RPCError("cannot use same home channel id")
+    if current.home_channel_id is not None and not _is_final(current):
+        raise RPCError("channel is already initialized")
+    packed = validated_pack(node, current, incoming, "invalid state")
+    check_signature(incoming, packed, definition.approved_sig_validators)
+    receiver = _receiver(incoming)
+    node.store.channels[channel_id] = _new_channel(
+        node, incoming, channel_id, definition
+    )
+    return _accept(call, incoming, packed, receiver)
+
+
+def submit_state(call: Call) -> dict[str, Any]:
+    """Advance an active channel: acknowledgement or transfer."""
+    incoming = incoming_state(
+        call.decode(lambda d: params.state(d.get("state"))), "failed to parse state"
+    )
+    node = call.node
+    channel = active_home_channel(node, incoming.user_wallet, incoming.asset)
+    if channel is None:
+        raise RPCError("user has no active channel")
+    kind = incoming.transition.type
+    if kind in LOCKS and channel.status != OPEN:
+        raise RPCError("home channel is not materialized onchain")
+    if kind in LOCKS | NOT_YET:
+        raise RPCError("transition is not supported yet")
+    current = current_state(node, incoming.user_wallet, incoming.asset)
+    packed = validated_pack(node, current, incoming, "invalid state transition")
+    check_signature(
+        incoming,
+        packed,
+        channel.approved_sig_validators,
+        decode_prefix="failed to decode incoming state user signature",
+    )
+    return _accept(call, incoming, packed, _receiver(incoming))
+
+
+def _is_final(state: ChannelState) -> bool:
+    return state.transition.type == TransitionType.FINALIZE
+
+
+def current_state(node: Node, owner: str, asset: str) -> ChannelState:
+    """Return the wallet's latest state, or the void state before its first one."""
+    return node.store.last_state(owner, asset) or void_state(owner, asset)
+
+
+def active_home_channel(node: Node, owner: str, asset: str) -> Channel | None:
+    """CheckActiveChannel: the wallet's home channel, if it is void or open."""
+    channel = node.store.home_channel(owner, asset)
+    return channel if channel is not None and channel.status in _ACTIVE else None
+
+
+def _channel_id(
+    node: Node, incoming: ChannelState, definition: ChannelDefinition
+) -> str:
+    try:
+        channel_id = home_channel_id(
+            definition, incoming.user_wallet, node.address, incoming.asset
+        )
+    except ClearNodeValidationError as err:
+        raise RPCError(f"failed to calculate channel ID: {err}") from None
+    proposed = incoming.home_channel_id
+    if proposed is None or proposed.lower() != channel_id:
+        raise RPCError("incoming state home_channel_id is invalid")
+    return channel_id
+
+
+def validated_pack(
+    node: Node, current: ChannelState, incoming: ChannelState, prefix: str
+) -> bytes:
+    """ValidateAdvancement, then PackState: the bytes both signatures cover."""
+    kind = incoming.transition.type
+    if kind in NEEDS_CHAIN:
+        raise RPCError(
+            f"transition '{transition_name(kind)}' needs a blockchain, "
+            "which the local Nitronode does not have"
+        )
+    try:
+        decimals = node.config.asset_decimals(incoming.asset)
+    except ValueError as err:
+        raise RPCError(f"{prefix}: failed to get asset decimals: {err}") from None
+    try:
+        validate_advancement(current, incoming, decimals)
+    except ClearNodeStateTransitionError as err:
+        raise RPCError(f"{prefix}: {err.reason}") from None
+    try:
+        return pack(node, incoming)
+    except ValueError as err:
+        raise RPCError(f"failed to pack state: {err}") from None
+
+
+def check_signature(
+    incoming: ChannelState,
+    packed: bytes,
+    validators: str,
+    *,
+    decode_prefix: str = "failed to decode user signature",
+    invalid_prefix: str = "invalid incoming state user signature",
+) -> None:
+    """Check the wallet's channel signature: decodable, of an approved type, its own."""
+    try:
+        signature = hex_decode(incoming.user_sig or "")
+    except ValueError as err:
+        raise RPCError(f"{decode_prefix}: {err}") from None
+    if not signature:
+        raise RPCError(
+            "failed to get user signature type: invalid signature: too short"
+        )
+    if not channel_signer_supported(validators, signature[0]):
+        raise RPCError(
+            f"user signature type '{signature[0]}' is not supported by channel"
+        )
+    try:
+        verify_channel_signature(incoming.user_wallet, packed, signature)
+    except ValueError as err:
+        raise RPCError(f"{invalid_prefix}: {err}") from None
+
+
+def _receiver(incoming: ChannelState) -> str | None:
+    """Who a transfer pays; any other transition but an acknowledgement is refused."""
+    kind = incoming.transition.type
+    if kind == TransitionType.ACKNOWLEDGEMENT:
+        return None
+    if kind != TransitionType.TRANSFER_SEND:
+        raise RPCError(
+            f"transition '{transition_name(kind)}' is not supported by this endpoint"
+        )
+    prefix = "failed to issue receiver state"
+    receiver = wallet(
+        incoming.transition.account_id, f"{prefix}: invalid receiver wallet address"
+    )
+    if receiver == incoming.user_wallet:
+        raise RPCError(f"{prefix}: sender and receiver wallets are the same")
+    return receiver
+
+
+def _new_channel(
+    node: Node, incoming: ChannelState, channel_id: str, definition: ChannelDefinition
+) -> Channel:
+    return Channel(
+        channel_id=channel_id,
+        user_wallet=incoming.user_wallet,
+        asset=incoming.asset,
+        blockchain_id=incoming.home_ledger.blockchain_id,
+        token_address=incoming.home_ledger.token_address,
+        challenge_duration=definition.challenge,
+        nonce=definition.nonce,
+        approved_sig_validators=definition.approved_sig_validators,
+        status=OPEN if node.open_channels else VOID,
+    )
+
+
+def _accept(
+    call: Call, incoming: ChannelState, packed: bytes, receiver: str | None
+) -> dict[str, Any]:
+    """Co-sign and store the state; a transfer also credits its receiver."""
+    node = call.node
+    signed = cosign(node, incoming, packed)
+    node.store.store_state(signed)
+    if receiver is not None:
+        _transfer(node, signed, receiver)
+    call.changed = True
+    return {"signature": signed.node_sig}
+
+
+def _transfer(node: Node, sent: ChannelState, receiver: str) -> None:
+    transition = sent.transition
+    received = receive_transfer(
+        node,
+        sent.user_wallet,
+        receiver,
+        sent.asset,
+        transition.amount,
+        tx_id=transition.tx_id,
+    )
+    record(
+        node,
+        Transaction(
+            transition.tx_id,
+            sent.asset,
+            TransactionType.TRANSFER,
+            sent.user_wallet,
+            transition.account_id,
+            transition.amount,
+            node.clock(),
+            sender_new_state_id=sent.id,
+            receiver_new_state_id=received.id,
+        ),
+    )
