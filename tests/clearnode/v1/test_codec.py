@@ -130,6 +130,12 @@ def test_malformed_frames_are_protocol_errors(text: str) -> None:
         decode_frame(text)
 
 
+def test_a_binary_frame_is_a_protocol_error() -> None:
+    """The node sends text frames; bytes are not decoded."""
+    with pytest.raises(ClearNodeProtocolError, match="not text"):
+        decode_frame(b'[2,1,"m",{},1]')  # type: ignore[arg-type]
+
+
 def test_nesting_up_to_the_bound_is_accepted() -> None:
     """The depth bound leaves room: MAX_DEPTH levels, the frame array included."""
     inner = MAX_DEPTH - 2
@@ -257,6 +263,8 @@ def test_precision_is_judged_by_the_places_written() -> None:
         match=r"^amount exceeds maximum decimal precision: max 6 decimals allowed, got 7$",
     ):
         check_precision(Decimal("1.0000000"), 6)
+    with pytest.raises(AmountError, match="not a finite number"):
+        check_precision(Decimal("NaN"), 6)
 
 
 def test_a_version_conflict_is_typed_with_both_versions() -> None:

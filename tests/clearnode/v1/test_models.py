@@ -17,6 +17,7 @@ from custom_components.nitrolite.clearnode.v1.models import (
     AppStateUpdate,
     Asset,
     BalanceEntry,
+    ChannelSessionKeyState,
     NodeConfig,
     Transaction,
     TransactionType,
@@ -27,7 +28,7 @@ from custom_components.nitrolite.clearnode.v1.models import (
     parse_page,
 )
 
-from .vectors import address, two_party
+from .vectors import address, load, two_party
 
 VECTORS = two_party()
 DEFINITION = VECTORS["create"]["definition"]
@@ -170,6 +171,24 @@ def test_an_app_session_listing_becomes_neutral_sessions() -> None:
     assert metadata.total_count == 1
 
 
+def test_a_closed_session_lists_its_allocations_as_zero() -> None:
+    """The close debits the session ledger: allocations read "0", null means none."""
+    closed = app_session_from_wire(
+        {
+            **SESSION_INFO,
+            "status": "closed",
+            "allocations": [
+                {"participant": address("user"), "asset": "yusd", "amount": "0"}
+            ],
+        }
+    )
+    assert closed.status == "closed"
+    assert closed.allocations == (Allocation(USER, "yusd", Decimal(0)),)
+    assert (
+        app_session_from_wire({**SESSION_INFO, "allocations": None}).allocations == ()
+    )
+
+
 def test_a_session_without_data_has_none() -> None:
     """session_data is omitted when empty; it reads as None like v0.5's."""
     info = {key: value for key, value in SESSION_INFO.items() if key != "session_data"}
@@ -202,6 +221,18 @@ def test_key_states_round_trip() -> None:
         "session_key_sig": "",
     }
     assert AppSessionKeyState.from_wire(wire).to_wire() == wire
+
+
+def test_channel_key_states_round_trip() -> None:
+    """A channel session key state parses and re-encodes to the same JSON."""
+    wire = {
+        **load("chsk")["state"],
+        "user_sig": "0x" + "11" * 65,
+        "session_key_sig": "",
+    }
+    state = ChannelSessionKeyState.from_wire(wire)
+    assert state.assets == ("yusd",)
+    assert state.to_wire() == wire
 
 
 def test_transactions_keep_unknown_types_as_numbers() -> None:
@@ -288,6 +319,14 @@ MALFORMED: dict[str, tuple[Any, Any]] = {
     "node address not hex": (
         NodeConfig.from_wire,
         {**NODE_CONFIG, "node_address": "0x" + "zz" * 20},
+    ),
+    "validators too long": (
+        NodeConfig.from_wire,
+        {**NODE_CONFIG, "supported_sig_validators": "AAAA" * 100},
+    ),
+    "allocations an object": (
+        app_session_from_wire,
+        {**SESSION_INFO, "allocations": {}},
     ),
     "more than a page": (
         lambda data: parse_page(data, "app_sessions", app_session_from_wire),

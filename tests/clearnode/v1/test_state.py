@@ -309,6 +309,78 @@ def test_an_unexpected_escrow_ledger_is_refused() -> None:
     assert refusal(acknowledged(), proposal) == "escrow ledger presence mismatch"
 
 
+ESCROW_CHANNEL = "0x" + "ee" * 32
+ESCROW = Ledger("0x" + "11" * 20, 1, Decimal(1), Decimal(1), Decimal(0), Decimal(0))
+
+
+def locked() -> ChannelState:
+    """Return the acknowledgement with an escrow lock in flight on chain 1."""
+    return replace(
+        acknowledged(),
+        transition=replace(acknowledged().transition, type=TransitionType.MUTUAL_LOCK),
+        escrow_channel_id=ESCROW_CHANNEL,
+        escrow_ledger=ESCROW,
+    )
+
+
+def commit_during_lock(**change: Any) -> ChannelState:
+    """Return a commit proposal after :func:`locked`, with ``change`` applied."""
+    proposal = apply_commit(next_state(locked()), APP_SESSION_ID, Decimal(1))
+    return signed(replace(proposal, **change))
+
+
+def test_an_escrow_in_flight_is_carried_by_the_next_state() -> None:
+    """A commit during an escrow lock keeps the escrow channel and ledger unchanged."""
+    validate_advancement(locked(), commit_during_lock(), 6)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"escrow_channel_id": None}, "escrow channel ID presence mismatch"),
+        (
+            {"escrow_channel_id": ZERO_ID},
+            f"escrow channel ID mismatch: expected={ESCROW_CHANNEL}, proposed={ZERO_ID}",
+        ),
+        ({"escrow_ledger": None}, "escrow ledger presence mismatch"),
+        (
+            {"escrow_ledger": replace(ESCROW, user_balance=Decimal(2))},
+            "escrow ledger mismatch: user balance mismatch: expected=1, proposed=2",
+        ),
+    ],
+)
+def test_an_escrow_in_flight_cannot_be_altered(
+    change: dict[str, Any], reason: str
+) -> None:
+    """The escrow channel and ledger must stay exactly as the node has them."""
+    assert refusal(locked(), commit_during_lock(**change)) == reason
+
+
+@pytest.mark.parametrize(
+    ("escrow", "reason"),
+    [
+        (
+            replace(ESCROW, node_net_flow=Decimal(1)),
+            (
+                "invalid escrow ledger: ledger balances do not match net flows: "
+                "balances=1, net_flows=2"
+            ),
+        ),
+        (
+            replace(ESCROW, blockchain_id=CHANNEL["blockchain_id"]),
+            "escrow ledger blockchain ID cannot match home ledger blockchain ID",
+        ),
+    ],
+)
+def test_an_escrow_ledger_must_be_valid_on_another_chain(
+    escrow: Ledger, reason: str
+) -> None:
+    """Even when carried over unchanged, a broken escrow ledger is refused."""
+    current = replace(locked(), escrow_ledger=escrow)
+    proposal = apply_commit(next_state(current), APP_SESSION_ID, Decimal(1))
+    assert refusal(current, signed(proposal)) == reason
+
+
 @pytest.mark.parametrize(
     ("ledger", "reason"),
     [
