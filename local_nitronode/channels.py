@@ -46,7 +46,6 @@ from .gotypes import (
     optional_string,
     parse_uint,
     string,
-    struct,
 )
 from .signatures import channel_signer_supported, verify_channel_signature
 from .states import (
@@ -94,20 +93,25 @@ def wallet(text: str, prefix: str = "invalid wallet") -> str:
 
 def get_latest_state(call: Call) -> dict[str, Any]:
     """``{wallet, asset, only_signed}`` → ``{state?}``."""
-    data = call.decode(struct)
-    owner = wallet(string(data.get("wallet")))
-    asset = string(data.get("asset"))
+    owner_text, asset, only_signed = call.decode(
+        lambda d: (
+            string(d.get("wallet")),
+            string(d.get("asset")),
+            boolean(d.get("only_signed")),
+        )
+    )
     state = call.node.store.last_state(
-        owner, asset, only_signed=boolean(data.get("only_signed"))
+        wallet(owner_text), asset, only_signed=only_signed
     )
     return {} if state is None else {"state": state_json(state)}
 
 
 def get_home_channel(call: Call) -> dict[str, Any]:
     """``{wallet, asset}`` → ``{channel?}`` (the home channel that is not closed)."""
-    data = call.decode(struct, PARSE_REQUEST)
-    owner = wallet(string(data.get("wallet")))
-    channel = call.node.store.home_channel(owner, string(data.get("asset")))
+    owner_text, asset = call.decode(
+        lambda d: (string(d.get("wallet")), string(d.get("asset"))), PARSE_REQUEST
+    )
+    channel = call.node.store.home_channel(wallet(owner_text), asset)
     return {} if channel is None else {"channel": channel_json(channel)}
 
 
