@@ -266,7 +266,10 @@ class LocalNitronode:
         if len(self._connections) >= MAX_CONNECTIONS:
             raise web.HTTPServiceUnavailable(text="too many connections")
         ws = web.WebSocketResponse(
-            max_msg_size=MAX_FRAME_BYTES, autoping=False, timeout=CLOSE_TIMEOUT_SECONDS
+            # aiohttp refuses a message of max_msg_size bytes; the node reads one.
+            max_msg_size=MAX_FRAME_BYTES + 1,
+            autoping=False,
+            timeout=CLOSE_TIMEOUT_SECONDS,
         )
         await ws.prepare(request)
         limit = self.faults.rate_limit or RateLimit(
