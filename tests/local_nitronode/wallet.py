@@ -7,12 +7,14 @@ and sends them over a peer's raw socket.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from custom_components.nitrolite.clearnode.models import Allocation, AppDefinition
 from custom_components.nitrolite.clearnode.signing import Signer
 from custom_components.nitrolite.clearnode.v1.hashing import (
+    app_session_key_state_hash,
     app_state_update_hash,
     create_request_hash,
     pack_state,
@@ -20,11 +22,13 @@ from custom_components.nitrolite.clearnode.v1.hashing import (
 from custom_components.nitrolite.clearnode.v1.models import (
     PROTOCOL,
     AppIntent,
+    AppSessionKeyState,
     AppStateUpdate,
     Asset,
     Token,
 )
 from custom_components.nitrolite.clearnode.v1.signing import (
+    personal_sign,
     quorum_signature,
     verify_node_signature,
 )
@@ -109,6 +113,32 @@ def signed_update(
         "app_state_update": proposal.to_wire(),
         "quorum_sigs": [quorum_signature(signer, app_hash) for signer in signers],
     }
+
+
+def key_state(
+    wallet: Signer,
+    key: Signer,
+    *,
+    version: int,
+    expires_at: int,
+    application_ids: Sequence[str] = ("home-assistant",),
+    app_session_ids: Sequence[str] = (),
+) -> AppSessionKeyState:
+    """Return an app-session key state signed by the wallet and by the key."""
+    state = AppSessionKeyState(
+        user_address=wallet.address.lower(),
+        session_key=key.address.lower(),
+        version=version,
+        application_ids=tuple(application_ids),
+        app_session_ids=tuple(app_session_ids),
+        expires_at=expires_at,
+    )
+    digest = app_session_key_state_hash(state)
+    return replace(
+        state,
+        user_sig=personal_sign(wallet, digest),
+        session_key_sig=personal_sign(key, digest),
+    )
 
 
 class Wallet:
