@@ -49,11 +49,13 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def _serve(arguments: argparse.Namespace) -> None:
+async def _serve(
+    arguments: argparse.Namespace, funding: dict[str, dict[str, Decimal]]
+) -> None:
     node = LocalNitronode(
         host=arguments.host,
         port=arguments.port,
-        fund=_funding(arguments.fund),
+        fund=funding,
         node_key=DEMO_NODE_KEY,
         state_file=arguments.state,
     )
@@ -73,10 +75,12 @@ async def _serve(arguments: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run until SIGINT or SIGTERM."""
+    arguments = _arguments(sys.argv[1:] if argv is None else argv)
+    funding = _funding(arguments.fund)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(_serve(_arguments(sys.argv[1:] if argv is None else argv)))
+    asyncio.run(_serve(arguments, funding))
 
 
 if __name__ == "__main__":
