@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 
 from custom_components.nitrolite.clearnode.signing import Signer
+from custom_components.nitrolite.clearnode.v1.hashing import (
+    pack_channel_key_authorization,
+    pack_state,
+)
 from custom_components.nitrolite.clearnode.v1.models import TransitionType
+from custom_components.nitrolite.clearnode.v1.signing import (
+    ChannelKeyAuthorization,
+    channel_session_key_signature,
+    personal_sign,
+)
 from custom_components.nitrolite.clearnode.v1.state import (
     ChannelDefinition,
     ChannelState,
@@ -274,3 +283,35 @@ async def test_submit_state_refusals(
         "transition 'commit' is not supported by this endpoint"
     )
     assert await me.balance("yusd") == 10
+
+
+async def test_a_channel_session_key_signature_is_not_authorised(
+    node: LocalNitronode, connect: Connect, wallet: Signer, counterparty: Signer
+) -> None:
+    """A 0x01 signature is decoded and checked, but no channel key is registered here."""
+    node.fund(wallet.address, "yusd", Decimal(10))
+    me = Wallet(await connect(), wallet, node.node_address)
+    await me.acknowledge("yusd")
+    current = await me.latest("yusd")
+    assert current is not None
+    token = await me.token("yusd")
+    state = apply_transfer_send(next_state(current), counterparty.address, Decimal(1))
+    key = Signer.generate()
+    metadata = bytes(32)
+    approval = personal_sign(
+        wallet, pack_channel_key_authorization(key.address.lower(), metadata)
+    )
+    authorization = ChannelKeyAuthorization(key.address.lower(), metadata, approval)
+    signature = channel_session_key_signature(
+        key, pack_state(state, token.decimals), authorization
+    )
+    signed = replace(state, user_sig=signature)
+    assert await me.peer.error(SUBMIT, {"state": signed.to_wire()}) == (
+        "invalid incoming state user signature: "
+        "session key does not have permission to sign for this data"
+    )
+    garbled = replace(state, user_sig="0x01" + "00" * 20)
+    error = await me.peer.error(SUBMIT, {"state": garbled.to_wire()})
+    assert error.startswith(
+        "invalid incoming state user signature: failed to decode session key signature"
+    )

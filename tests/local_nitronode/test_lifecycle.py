@@ -165,3 +165,48 @@ async def test_an_open_channel_gets_signed_releases(
     verify_node_signature(
         pack_state(released, token.decimals), released.node_sig, node.node_address
     )
+
+
+async def test_a_session_holding_two_assets(
+    node: LocalNitronode, connect: Connect, wallet: Signer, counterparty: Signer
+) -> None:
+    """Each deposit commits one asset and keeps the other pairs as they are.
+
+    A close releases every asset.
+    """
+    node.fund(wallet.address, YUSD, Decimal(10))
+    node.fund(wallet.address, "usdc", Decimal(5))
+    me = Wallet(await connect(), wallet, node.node_address)
+    await me.acknowledge(YUSD)
+    await me.acknowledge("usdc")
+    session_id = await me.create(
+        definition([(wallet, 1), (counterparty, 1)], 1, nonce=11), [wallet]
+    )
+    yusd = allocation(wallet, YUSD, "5")
+    first = update(session_id, AppIntent.DEPOSIT, 2, [yusd])
+    assert (await me.deposit(first, [wallet], Decimal(5))).error is None
+    usdc = allocation(wallet, "usdc", "2")
+    refusals = {
+        (usdc,): f"deposit intent missing allocation for participant {me.address}, "
+        "asset yusd with current amount 5",
+        (usdc, allocation(wallet, YUSD, "4")): (
+            f"decreased allocation for yusd for participant {me.address}"
+        ),
+        (usdc, allocation(wallet, YUSD, "6")): (
+            "app session deposit allocation for asset 'yusd' does not match "
+            "user channel state asset 'usdc'"
+        ),
+    }
+    for shares, error in refusals.items():
+        proposal = update(session_id, AppIntent.DEPOSIT, 3, list(shares))
+        assert (await me.deposit(proposal, [wallet], Decimal(2))).error == error
+    second = update(session_id, AppIntent.DEPOSIT, 3, [usdc, yusd])
+    assert (await me.deposit(second, [wallet], Decimal(2))).error is None
+    listed = await me.session(session_id)
+    assert [(a["asset"], a["amount"]) for a in listed["allocations"]] == [
+        ("usdc", "2"),
+        ("yusd", "5"),
+    ]
+    close = update(session_id, AppIntent.CLOSE, 4, [yusd, usdc])
+    assert (await me.submit(close, [wallet])).result == {}
+    assert (await me.balance(YUSD), await me.balance("usdc")) == (10, 5)
