@@ -132,6 +132,7 @@ A1_TOO_SHORT = "0xa1" + "00" * 10
         ),
         (changed(sigs("0xa")), "failed to decode signature: hex string of odd length"),
         (changed(sigs("0x")), "empty signature after decode at index 0"),
+        (changed(sigs("")), "failed to decode signature: empty hex string"),
         (
             changed(sigs("0xb1" + "00" * 65)),
             "failed to recover user wallet: invalid signature: unknown signer type 177",

@@ -33,7 +33,7 @@ TS = 1764201600000
         ('[1,7,"node.v1.ping",{},1.5]', 7),
         ('[1,7,"node.v1.ping",{},-1]', 7),
         ('[1,7,"node.v1.ping",{},NaN]', 0),
-        ("[" * 5000 + "]" * 5000, 0),
+        ("[" * 65536 + "]" * 65536, 0),
     ],
 )
 async def test_undecodable_frames_name_the_id_read_so_far(
@@ -120,6 +120,46 @@ async def test_numbers_pass_through_a_float64(
         assert answer.result["metadata"]["per_page"] == 5
     else:
         assert answer.error == "failed to parse parameters"
+
+
+WALLET = address("user")
+
+
+@pytest.mark.parametrize(
+    ("method", "payload"),
+    [
+        ("user.v1.get_transactions", {"wallet": WALLET, "pagination": {"limit": -0.0}}),
+        ("user.v1.get_transactions", {"wallet": WALLET, "tx_type": "30"}),
+        ("user.v1.get_transactions", {"wallet": WALLET, "pagination": []}),
+        (
+            "channels.v1.get_latest_state",
+            {"wallet": WALLET, "asset": "yusd", "only_signed": "yes"},
+        ),
+        ("app_sessions.v1.create_app_session", {"quorum_sigs": "0x"}),
+        ("app_sessions.v1.create_app_session", {"quorum_sigs": [1]}),
+        ("app_sessions.v1.create_app_session", {"definition": {"participants": "x"}}),
+        ("app_sessions.v1.create_app_session", {"definition": []}),
+    ],
+)
+async def test_type_mismatches_fail_the_whole_request(
+    peer: Peer, method: str, payload: dict[str, object]
+) -> None:
+    """A negative zero, a string for a number, a list for a struct: all fail to parse."""
+    assert await peer.error(method, payload) == "failed to parse parameters"
+
+
+async def test_null_fields_take_their_zero_value(peer: Peer) -> None:
+    """Null optional fields are absent; a null list is empty; a null struct is zero."""
+    listing = await peer.call(
+        "user.v1.get_transactions",
+        {"wallet": WALLET, "tx_type": None, "pagination": {"limit": None}},
+    )
+    assert listing["metadata"]["per_page"] == 10
+    error = await peer.error(
+        "app_sessions.v1.create_app_session",
+        {"definition": {"participants": None}, "quorum_sigs": None},
+    )
+    assert error == "application id is required"
 
 
 async def test_channel_reads_have_their_own_parse_fallback(peer: Peer) -> None:

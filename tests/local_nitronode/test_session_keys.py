@@ -117,6 +117,14 @@ async def test_key_state_refusals(
         (wire | {"version": "0"}, "version must be greater than 0"),
         (wire | {"expires_at": "-5"}, "expires_at must be non-negative"),
         (
+            wire | {"expires_at": "soon"},
+            'invalid expires_at: strconv.ParseInt: parsing "soon": invalid syntax',
+        ),
+        (
+            wire | {"expires_at": "9" * 20},
+            f'invalid expires_at: strconv.ParseInt: parsing "{"9" * 20}": value out of range',
+        ),
+        (
             wire | {"application_ids": ["HA"]},
             (
                 "application_ids must contain only lowercase letters, digits, dashes, "
