@@ -34,6 +34,7 @@ from . import allocations as rules, params
 from .channels import (
     active_home_channel,
     check_signature,
+    current_state,
     incoming_state,
     page_metadata,
     page_window,
@@ -404,9 +405,7 @@ def _checked_commit(node: Node, session: AppSession, commit: ChannelState) -> by
         )
     if commit.user_sig is None:
         raise RPCError("missing user signature on user state")
-    current = node.store.last_state(commit.user_wallet, commit.asset)
-    if current is None:
-        raise RPCError("last user state not found")
+    current = current_state(node, commit.user_wallet, commit.asset)
     packed = validated_pack(node, current, commit, "invalid state transitions")
     check_signature(
         commit,

@@ -17,10 +17,7 @@ from custom_components.nitrolite.clearnode.v1.signing import (
     recover_personal_signer,
 )
 
-from .gotypes import hex_decode
-
 SIGNATURE_SIZE = 65
-_BITMAP_BYTES = 32
 
 
 def recover(message: bytes, signature: bytes) -> str:
@@ -53,35 +50,29 @@ def recover_quorum_signer(
 
 
 def channel_signer_supported(bitmap: str, signer_type: int) -> bool:
-    """core.IsChannelSignerSupported: the default signer always is, others by bit."""
-    if signer_type == ChannelSignerType.WALLET:
-        return True
-    try:
-        value = hex_decode(bitmap)
-    except ValueError:
-        return False
-    if not 0 < len(value) <= _BITMAP_BYTES:
-        return False
-    return bool(int.from_bytes(value) >> signer_type & 1)
+    """core.IsChannelSignerSupported for a validated bitmap: the default signer always."""
+    return signer_type == ChannelSignerType.WALLET or bool(
+        int(bitmap, 16) >> signer_type & 1
+    )
 
 
 def verify_channel_signature(
     wallet: str, packed_state: bytes, signature: bytes
 ) -> None:
-    """ChannelSigValidator.Verify for a node without registered channel session keys."""
-    kind = signature[0]
-    if kind == ChannelSignerType.WALLET:
-        try:
-            signer = recover(packed_state, signature[1:])
-        except ValueError as err:
-            raise ValueError(f"failed to recover wallet address: {err}") from None
-    elif kind == ChannelSignerType.SESSION_KEY:
+    """ChannelSigValidator.Verify of an approved type, on a node without channel keys.
+
+    A 0x01 signature is decoded and checked, but no channel session key is registered
+    here, so it never has the permission to sign.
+    """
+    if signature[0] == ChannelSignerType.SESSION_KEY:
         try:
             recover_channel_signer(packed_state, "0x" + signature.hex())
         except ClearNodeProtocolError as err:
             raise ValueError(f"failed to decode session key signature: {err}") from None
         raise ValueError("session key does not have permission to sign for this data")
-    else:
-        raise ValueError(f"invalid signature: unknown signer type {kind}")
+    try:
+        signer = recover(packed_state, signature[1:])
+    except ValueError as err:
+        raise ValueError(f"failed to recover wallet address: {err}") from None
     if signer != wallet.lower():
         raise ValueError("invalid signature")

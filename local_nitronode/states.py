@@ -13,7 +13,6 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, cast
 
-from custom_components.nitrolite.clearnode.errors import ClearNodeValidationError
 from custom_components.nitrolite.clearnode.v1.codec import (
     canonical_decimal,
     parse_wire_decimal,
@@ -98,19 +97,16 @@ def to_state(text: StateText) -> ChannelState:
 
 
 def pack(node: Node, state: ChannelState) -> bytes:
-    """StatePacker.PackState: the 640 bytes, scaled by the ledger's token decimals."""
+    """StatePacker.PackState: the 640 bytes, scaled by the ledger's token decimals.
+
+    Only validated states get here: their token is a configured one, their ledger fits.
+    """
     ledger = state.home_ledger
     token = node.config.token(ledger.blockchain_id, ledger.token_address)
     if token is None:
-        msg = (
-            f"token with address '{ledger.token_address}' is not supported "
-            f"on blockchain with ID '{ledger.blockchain_id}'"
-        )
-        raise ValueError(msg)
-    try:
-        return pack_state(state, token.decimals)
-    except ClearNodeValidationError as err:
-        raise ValueError(err) from None
+        msg = f"no token {ledger.token_address} on chain {ledger.blockchain_id}"
+        raise LookupError(msg)
+    return pack_state(state, token.decimals)
 
 
 def cosign(node: Node, state: ChannelState, packed: bytes) -> ChannelState:

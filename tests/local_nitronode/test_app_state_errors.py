@@ -181,6 +181,43 @@ def raw_update(**fields: Any) -> dict[str, Any]:
                 "asset yusd with amount 1"
             ),
         ),
+        (
+            both(
+                AppIntent.OPERATE, [*shares("5"), Allocation(PEER, "gold", Decimal(0))]
+            ),
+            "failed to get asset decimals: asset 'gold' is not supported",
+        ),
+        (
+            both(AppIntent.WITHDRAW, shares("4.0000001")),
+            (
+                f"invalid withdraw amount for allocation with asset yusd and participant "
+                f"{USER}: amount exceeds maximum decimal precision: "
+                "max 6 decimals allowed, got 7"
+            ),
+        ),
+        (
+            raw_update(
+                allocations=[{"participant": "bob", "asset": "yusd", "amount": "5"}]
+            ),
+            (
+                "failed to pack app state update: "
+                "allocations.participant: must be 0x and 20 bytes of hex"
+            ),
+        ),
+        (
+            raw_update() | {"quorum_sigs": ["0xa1" + "00" * 65]},
+            (
+                "failed to recover user wallet: failed to recover wallet address: "
+                "signature recovery failed: invalid signature"
+            ),
+        ),
+        (
+            raw_update() | {"quorum_sigs": ["0xa2" + "00" * 10]},
+            (
+                "failed to recover user wallet: failed to recover session key address: "
+                "invalid signature length"
+            ),
+        ),
         (raw_update(intent="0"), "failed to parse parameters"),
     ],
 )
@@ -222,11 +259,15 @@ async def test_a_withdrawal_releases_the_decrease(
     assert node.balance(USER, "yusd") == Decimal(7)
 
 
-async def test_a_closed_session_takes_no_more_updates(funded: Peer) -> None:
-    """After the close, any update is refused as already closed."""
+async def test_a_closed_session_takes_no_more_updates(
+    node: LocalNitronode, funded: Peer
+) -> None:
+    """After the close, any update or deposit is refused as already closed."""
     assert await funded.call(SUBMIT, both(AppIntent.CLOSE, shares("5"))) == {}
     late = both(AppIntent.OPERATE, shares("5"), version=4)
     assert await funded.error(SUBMIT, late) == "app session is already closed"
+    deposit = deposit_payload(await commit_of(node, "1"), shares("1"), version=4)
+    assert await funded.error(DEPOSIT, deposit) == "app session is already closed"
 
 
 async def commit_of(node: LocalNitronode, amount: str) -> ChannelState:
@@ -365,6 +406,9 @@ async def test_submit_deposit_state_refusals(
             "total deposit amount 1 does not match transition amount 2",
         ),
     ]
+    unknown = deposit_payload(good, shares("7"))
+    unknown["app_state_update"]["app_session_id"] = "0x" + "0" * 64
+    cases.insert(0, (unknown, "app session not found"))
     for payload, error in cases:
         assert await funded.error(DEPOSIT, payload) == error
     assert node.allocations(SESSION_ID) == {(USER, "yusd"): Decimal(5)}

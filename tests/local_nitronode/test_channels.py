@@ -102,9 +102,14 @@ async def funded(node: LocalNitronode, peer: Peer) -> Peer:
             "one or more of the provided approved signature validators are not supported",
         ),
         (
+            ack(validators="zz"),
+            "one or more of the provided approved signature validators are not supported",
+        ),
+        (
             ack(home_channel_id="0x01" + "0" * 62),
             "incoming state home_channel_id is invalid",
         ),
+        (ack(validators="0X03"), "incoming state home_channel_id is invalid"),
         (
             ack(version="3"),
             "invalid state: version mismatch: expected=2, proposed=3",
@@ -115,6 +120,10 @@ async def funded(node: LocalNitronode, peer: Peer) -> Peer:
             "invalid state: user signature is required",
         ),
         (ack(user_sig="0xzz"), "failed to decode user signature: invalid hex string"),
+        (
+            ack(user_sig="0x"),
+            "failed to get user signature type: invalid signature: too short",
+        ),
         (
             resigned(ACK_STATE, signer("peer")),
             "invalid incoming state user signature: invalid signature",
@@ -194,6 +203,14 @@ async def test_the_acknowledgement_opens_a_void_home_channel(funded: Peer) -> No
     }
     listing = await funded.call("channels.v1.get_channels", {"wallet": USER})
     assert listing["channels"] == [home["channel"]]
+    void = await funded.call(
+        "channels.v1.get_channels", {"wallet": USER, "status": "VOID", "asset": "yusd"}
+    )
+    assert void["channels"] == [home["channel"]]
+    opened = await funded.call(
+        "channels.v1.get_channels", {"wallet": USER, "status": "open"}
+    )
+    assert opened["channels"] == []
     assert await funded.error(CREATION, ACK) == (
         "existing channel is not yet closed on-chain; "
         "wait for settlement before opening a new channel"

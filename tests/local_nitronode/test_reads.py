@@ -88,6 +88,14 @@ async def test_what_is_not_found_is_left_out(
     assert await peer.call(method, payload) == {}
 
 
+async def test_no_channel_session_key_is_ever_listed(peer: Peer) -> None:
+    """Channel keys cannot be registered here, so a wallet never has any."""
+    listing = await peer.call(
+        "channels.v1.get_last_key_states", {"user_address": "0x" + "1" * 40}
+    )
+    assert listing["states"] == []
+
+
 async def test_assets_by_chain(peer: Peer) -> None:
     """Filtering by chain keeps the tokens there: yusd has 18 decimals on localnet."""
     local = await peer.call("node.v1.get_assets", {"blockchain_id": "31337"})

@@ -139,7 +139,15 @@ async def test_key_state_refusals(
             wire | {"app_session_ids": ["0x" + "ab" * 32] * 11},
             "app_session_ids array exceeds maximum length of 10",
         ),
+        (
+            wire | {"application_ids": ["home-assistant"] * 11},
+            "application_ids array exceeds maximum length of 10",
+        ),
         (wire | {"user_sig": ""}, "user_sig is required"),
+        (
+            wire | {"user_sig": "0xz"},
+            "failed to decode user_sig: hex string of odd length",
+        ),
         (wire | {"session_key_sig": ""}, "session_key_sig is required"),
         (
             wire | {"user_sig": wire["session_key_sig"]},
@@ -174,6 +182,13 @@ async def test_key_state_refusals(
         PREFIX + "session_key not allowed"
     )
     assert node.faults.received[SUBMIT_KEY] == len(cases) + 2
+
+
+async def test_listing_key_states_needs_a_wallet(peer: Peer) -> None:
+    """get_last_key_states without ``user_address`` is refused."""
+    assert (
+        await peer.error("app_sessions.v1.get_last_key_states") == "wallet is required"
+    )
 
 
 async def test_a_wallet_may_have_at_most_100_active_keys(

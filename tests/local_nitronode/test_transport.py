@@ -142,3 +142,34 @@ async def test_a_larger_frame_closes_with_1009(peer: Peer) -> None:
     message = await peer.ws.receive(timeout=10)
     assert message.type is aiohttp.WSMsgType.CLOSE
     assert message.data == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
+
+
+async def test_binary_frames_are_read_like_text(peer: Peer) -> None:
+    """The node reads a binary WebSocket message as it reads a text one."""
+    await peer.ws.send_bytes(peer.frame("node.v1.ping", {}).encode())
+    assert (await peer.receive()).result == {}
+
+
+async def test_a_flood_beyond_the_inbound_queue_drops_the_socket(
+    node: LocalNitronode, peer: Peer
+) -> None:
+    """While a request is being handled, at most 64 more may wait; the next drops us."""
+    node.faults.delay = 5.0
+    for _ in range(70):
+        await peer.send_text(peer.frame("node.v1.ping", {}))
+    assert (await peer.ws.receive(timeout=10)).type in CLOSED
+
+
+@pytest.mark.parametrize(
+    ("version", "answers"),
+    [
+        ("v1.3.2", True),
+        ("1.2.0", True),
+        ("v1.4.0", False),
+        ("v2.0.0", False),
+        ("dev", False),
+    ],
+)
+def test_which_versions_answer_an_overrun(version: str, answers: bool) -> None:
+    """Before v1.4 an overrun is answered; from v1.4 (or an unknown version) it closes."""
+    assert NodeConfig(node_version=version).answers_rate_limit is answers
