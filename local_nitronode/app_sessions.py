@@ -8,6 +8,7 @@ with the library's state advancer; releases are node-issued channel states.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 import json
 import re
@@ -42,6 +43,8 @@ from .channels import (
     wallet,
 )
 from .constants import (
+    APPLICATION_ID,
+    APPLICATION_ID_PATTERN,
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     MAX_PARTICIPANTS,
@@ -54,8 +57,6 @@ from .signatures import recover_quorum_signer
 from .states import cosign, go_amount, record, release, transition_name
 from .store import CLOSED, OPEN, AppSession, Holdings, Transaction
 
-APPLICATION_ID_PATTERN = "^[a-z0-9_-]{1,66}$"
-APPLICATION_ID = re.compile(APPLICATION_ID_PATTERN)
 _SESSION_ID = re.compile(r"0x[0-9a-fA-F]{64}")
 _INTENT_NAMES = {intent.value: intent.name.lower() for intent in AppIntent}
 
@@ -113,7 +114,7 @@ def _parse_update(text: params.UpdateText) -> Update:
     )
 
 
-def key_owner(node: Node, session_id: str, application_id: str) -> Any:
+def key_owner(node: Node, session_id: str, application_id: str) -> Callable[[str], str]:
     """GetAppSessionKeyOwner for one session: an unexpired key scoped to it."""
 
     def owner(session_key: str) -> str:

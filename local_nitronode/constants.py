@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+import re
 from typing import Final
 
 
@@ -107,6 +108,8 @@ DEMO_COUNTERPARTY_ADDRESS: Final = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
 FAUCET_ADDRESS: Final = "0x15d34aaf54267db7d7c367839aaf71a00a2c6a65"
 
 # Behaviour of the real server (nitronode v1.4.1 defaults).
+APPLICATION_ID_PATTERN: Final = "^[a-z0-9_-]{1,66}$"
+APPLICATION_ID: Final = re.compile(APPLICATION_ID_PATTERN)
 PING_INTERVAL_SECONDS: Final = 5.0
 PONG_TIMEOUT_SECONDS: Final = 10.0
 MAX_FRAME_BYTES: Final = 128 * 1024

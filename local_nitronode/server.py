@@ -8,7 +8,6 @@ from decimal import Decimal, localcontext
 import json
 import logging
 from pathlib import Path
-import re
 import secrets
 import time
 from types import TracebackType
@@ -28,6 +27,8 @@ from . import persistence
 from .config import NodeConfig
 from .connection import Connection, Keepalive
 from .constants import (
+    APPLICATION_ID,
+    APPLICATION_ID_PATTERN,
     FAUCET_ADDRESS,
     FAUCET_AMOUNT,
     FAUCET_COOLDOWN_SECONDS,
@@ -49,7 +50,6 @@ from .store import AppSession, NodeStore
 from .wire import FrameError, Request, encode_error, parse_request
 
 _LOGGER = logging.getLogger(__name__)
-_APP_ID = re.compile(r"[a-z0-9_-]{1,66}")
 CLOSE_TIMEOUT_SECONDS = 2.0
 
 
@@ -259,9 +259,9 @@ class LocalNitronode:
 
     async def _accept(self, request: web.Request) -> web.StreamResponse:
         app_id = request.query.get("app_id", "")
-        if app_id and not _APP_ID.fullmatch(app_id):
+        if app_id and not APPLICATION_ID.fullmatch(app_id):
             raise web.HTTPBadRequest(
-                text="invalid app_id: must match ^[a-z0-9_-]{1,66}$\n"
+                text=f"invalid app_id: must match {APPLICATION_ID_PATTERN}\n"
             )
         if len(self._connections) >= MAX_CONNECTIONS:
             raise web.HTTPServiceUnavailable(text="too many connections")

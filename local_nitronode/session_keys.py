@@ -17,6 +17,7 @@ from custom_components.nitrolite.clearnode.v1.models import AppSessionKeyState
 from . import params
 from .channels import page_metadata, page_window
 from .constants import (
+    APPLICATION_ID,
     KEY_STATES_PAGE_SIZE,
     MAX_SESSION_KEY_IDS,
     MAX_SESSION_KEYS_PER_USER,
@@ -36,7 +37,6 @@ from .signatures import recover
 from .store import KeyState
 
 PREFIX = "invalid_session_key_state"
-_APPLICATION_ID = re.compile(r"[a-z0-9_-]{1,66}")
 _SESSION_ID = re.compile(r"0x[0-9a-f]{64}")
 
 
@@ -126,7 +126,7 @@ def _check_ids(application_ids: tuple[str, ...], session_ids: tuple[str, ...]) -
             f"application_ids array exceeds maximum length of {MAX_SESSION_KEY_IDS}"
         )
     for application_id in application_ids:
-        if not _APPLICATION_ID.fullmatch(application_id):
+        if not APPLICATION_ID.fullmatch(application_id):
             raise _invalid(
                 "application_ids must contain only lowercase letters, digits, dashes, "
                 f"and underscores (max 66 chars), got: {application_id}"
