@@ -37,10 +37,7 @@ from .channels import (
     check_signature,
     current_state,
     incoming_state,
-    page_metadata,
-    page_window,
     validated_pack,
-    wallet,
 )
 from .constants import (
     APPLICATION_ID,
@@ -466,7 +463,7 @@ def get_app_sessions(call: Call) -> dict[str, Any]:
     participant = (
         None
         if participant_text is None
-        else wallet(participant_text, "invalid participant")
+        else params.wallet(participant_text, "invalid participant")
     )
     if status not in (None, OPEN, CLOSED):
         raise RPCError(f"invalid status: {status}")
@@ -480,13 +477,13 @@ def get_app_sessions(call: Call) -> dict[str, Any]:
     ]
     found.reverse()  # newest first: sessions are kept in creation order
     found.sort(key=lambda session: session.created_at, reverse=True)
-    offset, limit = page_window(page, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    shown, metadata = params.paginate(found, page, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     return {
         "app_sessions": [
             session_json(session, store.allocations[session.app_session_id])
-            for session in found[offset : offset + limit]
+            for session in shown
         ],
-        "metadata": page_metadata(len(found), offset, limit),
+        "metadata": metadata,
     }
 
 

@@ -41,14 +41,7 @@ from .constants import (
 )
 from .context import Call, Node
 from .errors import RPCError
-from .gotypes import (
-    boolean,
-    hex_decode,
-    normalize_address,
-    optional_string,
-    parse_uint,
-    string,
-)
+from .gotypes import boolean, hex_decode, optional_string, parse_uint, string
 from .signatures import channel_signer_supported, verify_channel_signature
 from .states import (
     channel_json,
@@ -85,14 +78,6 @@ _ACTIVE = (VOID, OPEN)
 _BITMAP_BYTES = 32
 
 
-def wallet(text: str, prefix: str = "invalid wallet") -> str:
-    """NormalizeHexAddress, failing with ``<prefix>: <reason>``."""
-    try:
-        return normalize_address(text)
-    except ValueError as err:
-        raise RPCError(f"{prefix}: {err}") from None
-
-
 def get_latest_state(call: Call) -> dict[str, Any]:
     """``{wallet, asset, only_signed}`` → ``{state?}``."""
     owner_text, asset, only_signed = call.decode(
@@ -103,7 +88,7 @@ def get_latest_state(call: Call) -> dict[str, Any]:
         )
     )
     state = call.node.store.last_state(
-        wallet(owner_text), asset, only_signed=only_signed
+        params.wallet(owner_text), asset, only_signed=only_signed
     )
     return {} if state is None else {"state": state_json(state)}
 
@@ -113,7 +98,7 @@ def get_home_channel(call: Call) -> dict[str, Any]:
     owner_text, asset = call.decode(
         lambda d: (string(d.get("wallet")), string(d.get("asset"))), PARSE_REQUEST
     )
-    channel = call.node.store.home_channel(wallet(owner_text), asset)
+    channel = call.node.store.home_channel(params.wallet(owner_text), asset)
     return {} if channel is None else {"channel": channel_json(channel)}
 
 
@@ -146,7 +131,7 @@ def get_channels(call: Call) -> dict[str, Any]:
     )
     if not owner_text:
         raise RPCError("wallet is required")
-    owner = wallet(owner_text)
+    owner = params.wallet(owner_text)
     status = _filter(status_text, _CHANNEL_STATUSES, "status")
     kind = _filter(type_text, _CHANNEL_TYPES, "channel_type")
     channels = [
@@ -157,39 +142,15 @@ def get_channels(call: Call) -> dict[str, Any]:
         and asset in (None, channel.asset)
         and kind in (None, channel.kind)
     ]
-    offset, limit = page_window(
-        page, CHANNELS_DEFAULT_PAGE_SIZE, CHANNELS_MAX_PAGE_SIZE
+    shown, metadata = params.paginate(
+        channels, page, CHANNELS_DEFAULT_PAGE_SIZE, CHANNELS_MAX_PAGE_SIZE
     )
-    return {
-        "channels": [channel_json(c) for c in channels[offset : offset + limit]],
-        "metadata": page_metadata(len(channels), offset, limit),
-    }
-
-
-def page_window(
-    page: params.Pagination | None, default: int, maximum: int
-) -> tuple[int, int]:
-    """GetOffsetAndLimit: offset and limit; an absent or zero limit is the default."""
-    if page is None:
-        return 0, default
-    return page.offset or 0, min(page.limit or default, maximum)
-
-
-def page_metadata(total: int, offset: int, limit: int) -> dict[str, int]:
-    """PaginationMetadataV1 of one page."""
-    if not total:
-        return {"page": 0, "per_page": limit, "total_count": 0, "page_count": 0}
-    return {
-        "page": offset // limit + 1,
-        "per_page": limit,
-        "total_count": total,
-        "page_count": -(-total // limit),
-    }
+    return {"channels": [channel_json(c) for c in shown], "metadata": metadata}
 
 
 def incoming_state(text: params.StateText, fallback: str) -> ChannelState:
     """Return the submitted state, wallet normalised (``fallback`` if it does not parse)."""
-    owner = wallet(text.user_wallet, "invalid user_wallet")
+    owner = params.wallet(text.user_wallet, "invalid user_wallet")
     try:
         state = to_state(text)
     except ValueError:
@@ -375,7 +336,7 @@ def _receiver(incoming: ChannelState) -> str | None:
             f"transition '{transition_name(kind)}' is not supported by this endpoint"
         )
     prefix = "failed to issue receiver state"
-    receiver = wallet(
+    receiver = params.wallet(
         incoming.transition.account_id, f"{prefix}: invalid receiver wallet address"
     )
     if receiver == incoming.user_wallet:

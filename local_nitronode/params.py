@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import RPCError
 from .gotypes import (
     boolean,
+    normalize_address,
     optional_string,
     optional_uint,
     string,
@@ -144,6 +146,34 @@ def pagination(value: Any) -> Pagination | None:
     return Pagination(
         optional_uint(data.get("offset"), 32), optional_uint(data.get("limit"), 32)
     )
+
+
+def paginate[T](
+    items: list[T], page: Pagination | None, default: int, maximum: int
+) -> tuple[list[T], dict[str, int]]:
+    """Return one page of ``items`` and its PaginationMetadataV1.
+
+    As GetOffsetAndLimit: an absent or zero limit is the default, a larger one is cut
+    to the maximum.
+    """
+    offset = page.offset or 0 if page else 0
+    limit = min(page.limit or default, maximum) if page else default
+    total = len(items)
+    metadata = {
+        "page": offset // limit + 1 if total else 0,
+        "per_page": limit,
+        "total_count": total,
+        "page_count": -(-total // limit),
+    }
+    return items[offset : offset + limit], metadata
+
+
+def wallet(text: str, prefix: str = "invalid wallet") -> str:
+    """Return NormalizeHexAddress of ``text``, failing with ``<prefix>: <reason>``."""
+    try:
+        return normalize_address(text)
+    except ValueError as err:
+        raise RPCError(f"{prefix}: {err}") from None
 
 
 def definition(value: Any) -> Definition:

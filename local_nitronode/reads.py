@@ -9,7 +9,6 @@ import base64
 from typing import Any
 
 from . import params
-from .channels import page_metadata, page_window, wallet
 from .constants import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SUPPORTED_SIG_VALIDATORS
 from .context import Call
 from .errors import RPCError
@@ -84,7 +83,7 @@ def get_assets(call: Call) -> dict[str, Any]:
 
 def get_balances(call: Call) -> dict[str, Any]:
     """``{wallet}`` → off-chain balance per asset; nothing is enforced on chain here."""
-    owner = wallet(call.decode(lambda d: string(d.get("wallet"))))
+    owner = params.wallet(call.decode(lambda d: string(d.get("wallet"))))
     return {
         "balances": [
             {"asset": asset, "amount": go_amount(amount), "enforced": "0"}
@@ -123,7 +122,7 @@ def get_transactions(call: Call) -> dict[str, Any]:
             optional_uint(d.get("to_time"), 64),
         )
     )
-    owner = wallet(owner_text)
+    owner = params.wallet(owner_text)
     found = [
         transaction
         for transaction in reversed(call.node.store.transactions)
@@ -133,8 +132,8 @@ def get_transactions(call: Call) -> dict[str, Any]:
         and (since is None or transaction.created_at >= since)
         and (until is None or transaction.created_at <= until)
     ]
-    offset, limit = page_window(page, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    shown, metadata = params.paginate(found, page, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     return {
-        "transactions": [transaction_json(t) for t in found[offset : offset + limit]],
-        "metadata": page_metadata(len(found), offset, limit),
+        "transactions": [transaction_json(t) for t in shown],
+        "metadata": metadata,
     }

@@ -9,7 +9,8 @@ from typing import Any
 
 from custom_components.nitrolite.clearnode import EXACT
 
-from . import app_sessions, channels, reads, session_keys
+from . import app_sessions, channels, params, reads, session_keys
+from .constants import KEY_STATES_PAGE_SIZE
 from .context import Call, Node
 from .errors import RPCError
 from .gotypes import string
@@ -24,7 +25,11 @@ type Handler = Callable[[Call], Mapping[str, Any]]
 def _channel_key_states(call: Call) -> dict[str, Any]:
     """Channel session keys (0x01 signatures) cannot be registered here: none exist."""
     call.decode(lambda d: string(d.get("user_address")))
-    return {"states": [], "metadata": channels.page_metadata(0, 0, 10)}
+    none: list[dict[str, Any]] = []
+    shown, metadata = params.paginate(
+        none, None, KEY_STATES_PAGE_SIZE, KEY_STATES_PAGE_SIZE
+    )
+    return {"states": shown, "metadata": metadata}
 
 
 def _submit_channel_key_state(call: Call) -> dict[str, Any]:

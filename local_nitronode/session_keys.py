@@ -15,7 +15,6 @@ from custom_components.nitrolite.clearnode.v1.hashing import app_session_key_sta
 from custom_components.nitrolite.clearnode.v1.models import AppSessionKeyState
 
 from . import params
-from .channels import page_metadata, page_window
 from .constants import (
     APPLICATION_ID,
     KEY_STATES_PAGE_SIZE,
@@ -226,8 +225,7 @@ def get_last_key_states(call: Call) -> dict[str, Any]:
         and (session_key is None or key == session_key.lower())
         and (include_inactive or state.expires_at > now)
     ]
-    offset, limit = page_window(page, KEY_STATES_PAGE_SIZE, KEY_STATES_PAGE_SIZE)
-    return {
-        "states": [key_state_json(state) for state in states[offset : offset + limit]],
-        "metadata": page_metadata(len(states), offset, limit),
-    }
+    shown, metadata = params.paginate(
+        states, page, KEY_STATES_PAGE_SIZE, KEY_STATES_PAGE_SIZE
+    )
+    return {"states": [key_state_json(state) for state in shown], "metadata": metadata}
