@@ -78,3 +78,39 @@ def rejected_error(method: str, reason: str) -> ClearNodeRejectedError:
     if "allowance" in reason:
         return ClearNodeAllowanceError(method, reason)
     return ClearNodeRejectedError(method, reason)
+
+
+class ClearNodeVersionConflictError(ClearNodeRejectedError):
+    """The app session moved on: ``invalid app session version: expected N, got M``."""
+
+    def __init__(self, method: str, reason: str, expected: int, got: int) -> None:
+        """Keep the version the node expected and the one we sent."""
+        super().__init__(method, reason)
+        self.expected = expected
+        self.got = got
+
+
+class ClearNodeRateLimitedError(ClearNodeRejectedError):
+    """The node refused a request for exceeding its rate limit (v1.2–v1.3 text)."""
+
+
+class ClearNodeUnsupportedNodeError(ClearNodeError):
+    """The node runs a protocol version this library does not speak."""
+
+    def __init__(self, node_version: str) -> None:
+        """Keep the version text the node reported (empty when it reported none)."""
+        super().__init__(f"unsupported node version: {node_version or 'unknown'}")
+        self.node_version = node_version
+
+
+class ClearNodeStateTransitionError(ClearNodeValidationError):
+    """A channel state is not a valid advancement of the previous one.
+
+    ``reason`` is worded as the node words it, so that a server built on this library
+    answers with the node's text.
+    """
+
+    def __init__(self, reason: str) -> None:
+        """Keep the reason text."""
+        super().__init__(field="state", message=reason)
+        self.reason = reason

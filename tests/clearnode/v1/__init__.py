@@ -1,0 +1,1 @@
+"""Tests of the Nitronode v1 protocol primitives."""

@@ -1,0 +1,1 @@
+"""Tests of the local Nitronode v1 over real loopback sockets."""
