@@ -62,7 +62,7 @@ def _create_client(hass: HomeAssistant, entry: NitroliteConfigEntry) -> ClearNod
         request_timeout=float(
             entry.options.get(CONF_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_SECONDS)
         ),
-        broker_address=entry.data.get(CONF_BROKER_ADDRESS),
+        node_address=entry.data.get(CONF_BROKER_ADDRESS),
     )
 
 
@@ -95,7 +95,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) ->
     if CONF_BROKER_ADDRESS not in entry.data:
         # An entry whose unique id named no broker trusts the first one it met.
         hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_BROKER_ADDRESS: client.broker_address}
+            entry, data={**entry.data, CONF_BROKER_ADDRESS: client.node_address}
         )
     await coordinator.async_config_entry_first_refresh()
     presets = PresetManager(hass, entry, coordinator)
@@ -136,7 +136,7 @@ async def _async_revoke_session_key(
     try:
         async with asyncio.timeout(REVOKE_TIMEOUT_SECONDS):
             await client.connect()
-            await client.revoke_session_key()
+            await client.release_credentials()
     except (ClearNodeError, TimeoutError) as err:
         LOGGER.warning(
             "Could not revoke the session key of %s; it stops working when it expires: %s",

@@ -54,6 +54,7 @@ from .clearnode import (
     ClearNodeError,
     ClearNodeValidationError,
     Signer,
+    WalletClient,
     format_amount,
 )
 from .const import (
@@ -291,7 +292,7 @@ async def _logged_in(
         application=data[CONF_APPLICATION],
         allowances=allowance_amounts(data[CONF_ALLOWANCES]),
         session_key_lifetime=data[CONF_SESSION_KEY_LIFETIME] * 3600.0,
-        broker_address=data.get(CONF_BROKER_ADDRESS),
+        node_address=data.get(CONF_BROKER_ADDRESS),
     )
     try:
         await client.connect()
@@ -312,7 +313,7 @@ async def _logged_in(
 
 
 def _account(client: ClearNodeClient) -> Account:
-    return Account(client.wallet_address, str(client.broker_address))
+    return Account(client.wallet_address, str(client.node_address))
 
 
 async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
@@ -327,7 +328,7 @@ async def async_read_offer(
     """Log in, then read the assets on offer and the wallet's unified balance."""
     async with _logged_in(hass, data) as client:
         assets = await client.get_assets()
-        balances = await client.get_ledger_balances()
+        balances = await client.get_balances()
         return _account(client), AssetOffer.of(
             offered_assets(assets),
             {balance.asset: balance.amount for balance in balances},
@@ -541,11 +542,11 @@ def _account_mismatch(entry: ConfigEntry, account: Account) -> str | None:
     return None
 
 
-def _loaded_client(entry: ConfigEntry) -> ClearNodeClient | None:
+def _loaded_client(entry: ConfigEntry) -> WalletClient | None:
     """Return the live client of a loaded entry."""
     if entry.state is not ConfigEntryState.LOADED:
         return None
-    client: ClearNodeClient = entry.runtime_data.client
+    client: WalletClient = entry.runtime_data.client
     return client
 
 

@@ -40,7 +40,6 @@ from .clearnode import (
     ClearNodeAllowanceError,
     ClearNodeAuthenticationError,
     ClearNodeBrokerChangedError,
-    ClearNodeClient,
     ClearNodeClockSkewError,
     ClearNodeConnectionError,
     ClearNodeError,
@@ -53,7 +52,7 @@ from .clearnode import (
     ConnectionStateChanged,
     Resynced,
     Transaction,
-    app_session_id,
+    WalletClient,
 )
 from .clearnode.models import AppSessionStatus
 from .const import (
@@ -91,7 +90,7 @@ type NitroliteEventListener = Callable[[str, dict[str, Any]], None]
 class NitroliteRuntimeData:
     """What a loaded config entry holds."""
 
-    client: ClearNodeClient
+    client: WalletClient
     coordinator: NitroliteCoordinator
     presets: PresetManager
 
@@ -132,7 +131,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self,
         hass: HomeAssistant,
         config_entry: NitroliteConfigEntry,
-        client: ClearNodeClient,
+        client: WalletClient,
     ) -> None:
         """Keep the client; nothing is connected yet."""
         super().__init__(
@@ -207,7 +206,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     async def _async_update_data(self) -> NitroliteData:
         """Read balances and our open app sessions (start-up discovery)."""
         try:
-            balances = await self.client.get_ledger_balances()
+            balances = await self.client.get_balances()
             sessions = self._session_store.restore(
                 [
                     session
@@ -448,7 +447,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     ) -> None:
         for session in sessions:
             if session.allocations is None:
-                shares = await self.client.get_ledger_balances(session.app_session_id)
+                shares = await self.client.get_session_share(session.app_session_id)
                 data.own_allocations[session.app_session_id] = _balance_map(shares)
 
     async def _async_refresh_own_allocations(
@@ -566,8 +565,9 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self._check_participant(definition.participants)
         self._check_others_need_us(definition)
         self._check_only_we_deposit(allocations)
-        created = _new_session(definition, allocations, session_data)
-        session_id = created.app_session_id
+        with self._translate_errors():
+            session_id = self.client.app_session_id(definition)
+        created = _new_session(session_id, definition, allocations, session_data)
         async with self._session_lock(session_id):
             await self.async_wait_for_outcome(session_id)
             new = session_id not in self.data.app_sessions
@@ -667,7 +667,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         """Read our unified balance and refresh the state model with it."""
         read_started = time.monotonic()
         with self._translate_errors():
-            balances = await self.client.get_ledger_balances()
+            balances = await self.client.get_balances()
         if self._balances_at < read_started:
             self.data.balances = _balance_map(balances)
             self._async_publish()
@@ -961,6 +961,7 @@ def _service_error(key: str, **placeholders: str) -> HomeAssistantError:
 
 
 def _new_session(
+    session_id: str,
     definition: AppDefinition,
     allocations: Sequence[Allocation],
     session_data: str | None,
@@ -968,7 +969,7 @@ def _new_session(
     """Return the session a create request makes if the ClearNode applies it."""
     now = dt_util.utcnow().isoformat()
     return AppSession(
-        app_session_id=app_session_id(definition),
+        app_session_id=session_id,
         application=definition.application,
         status="open",
         participants=definition.participants,

@@ -28,14 +28,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 
-from .clearnode import (
-    EXACT,
-    Allocation,
-    AppDefinition,
-    AppSession,
-    app_session_id,
-    parse_amount,
-)
+from .clearnode import EXACT, Allocation, AppDefinition, AppSession, parse_amount
 from .const import (
     CONF_APPLICATION,
     CONF_ASSET,
@@ -368,7 +361,9 @@ class PresetManager:
             definition = preset.definition(
                 wallet, nonce or self.coordinator.next_nonce()
             )
-            self._opening[subentry_id] = app_session_id(definition)
+            self._opening[subentry_id] = self.coordinator.client.app_session_id(
+                definition
+            )
             await self._async_save()
             try:
                 return await self.coordinator.async_create_app_session(

@@ -94,7 +94,7 @@ async def test_connect_verifies_broker_and_logs_in(make_client, node) -> None:
     """Connect reads the broker from get_config, logs in and reports its steps."""
     client, events = await connected(make_client)
     assert client.state is ConnectionState.CONNECTED
-    assert client.broker_address == node.broker_address
+    assert client.node_address == node.broker_address
     assert client.wallet_address == WALLET
     assert client.stats["authenticated"] is True
     assert client.stats["connects"] == 1
@@ -120,7 +120,7 @@ async def test_a_client_pinned_to_another_broker_refuses_before_logging_in(
 ) -> None:
     """get_config naming another broker ends connect(); no login is attempted."""
     pinned = Signer.generate().address
-    client = make_client(DEMO_WALLET_KEY, broker_address=pinned)
+    client = make_client(DEMO_WALLET_KEY, node_address=pinned)
 
     with pytest.raises(ClearNodeBrokerChangedError) as caught:
         await client.connect()
@@ -149,9 +149,9 @@ async def test_a_get_config_not_signed_by_the_broker_it_names_is_refused(
 
 async def test_a_client_pinned_to_its_broker_connects(make_client, node) -> None:
     """The pinned address may be written in any case without a checksum."""
-    client = make_client(DEMO_WALLET_KEY, broker_address=node.broker_address.lower())
+    client = make_client(DEMO_WALLET_KEY, node_address=node.broker_address.lower())
     await client.connect()
-    assert client.broker_address == node.broker_address
+    assert client.node_address == node.broker_address
 
 
 async def test_a_client_keeps_the_first_broker_it_met(make_client, node) -> None:

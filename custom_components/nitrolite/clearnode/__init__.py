@@ -1,6 +1,7 @@
 """Async client library for the ClearNode v0.5 RPC (ERC-7824 Nitrolite)."""
 
 from .amounts import EXACT, AmountError, format_amount, parse_amount
+from .base import Dialect, Feature, Subscriber, WalletClient
 from .client import ClearNodeClient
 from .codec import (
     app_session_id,
@@ -57,6 +58,10 @@ from .signing import (
 )
 
 __all__ = [
+    "Dialect",
+    "Feature",
+    "Subscriber",
+    "WalletClient",
     "EXACT",
     "AmountError",
     "Allocation",

@@ -15,6 +15,7 @@ import aiohttp
 
 from . import validation
 from .amounts import format_amount
+from .base import Dialect, Feature, Subscriber
 from .codec import (
     FrameKind,
     InboundFrame,
@@ -61,6 +62,16 @@ from .signing import SignatureVerifier, Signer, eip712_auth_digest
 from .throttle import ThrottledWarning
 
 _LOGGER = logging.getLogger(__package__)
+FEATURES = frozenset(
+    {
+        Feature.PUSHES,
+        Feature.LOGIN,
+        Feature.SERVER_SPENDING_CAPS,
+        Feature.SESSION_KEYS,
+        Feature.TIMESTAMP_WINDOW,
+        Feature.SESSION_PROTOCOLS,
+    }
+)
 _ROTATE_AT = 0.8  # share of the session key's lifetime after which it is replaced
 # 2**64 times any minimum delay is beyond any useful maximum; a larger exponent would
 # only risk a float overflow after ~1024 failed attempts.
@@ -70,8 +81,6 @@ _SESSION_KEY_REFUSALS = ("session key", "signer is already in use")
 _LOGIN_LOST = frozenset(
     {"authentication required", "session expired, please re-authenticate"}
 )
-
-type Subscriber = Callable[[ClearNodeEvent], None]
 
 
 def _now_ms() -> int:
@@ -149,12 +158,12 @@ class ClearNodeClient:
         scope: str = "app.create",
         reconnect_min_delay: float = 1.0,
         reconnect_max_delay: float = 60.0,
-        broker_address: str | None = None,
+        node_address: str | None = None,
     ) -> None:
         """Prepare a client; nothing is sent before :meth:`connect` or :meth:`run`.
 
-        With ``broker_address`` the client refuses a ClearNode whose ``get_config``
-        names another broker; without it, it trusts the first broker it meets.
+        With ``node_address`` (the broker's address) the client refuses a ClearNode whose
+        ``get_config`` names another broker; without it, it trusts the first it meets.
         """
         try:
             self._wallet = Signer.from_key(wallet_key)
@@ -177,8 +186,8 @@ class ClearNodeClient:
         self._backoff = (reconnect_min_delay, reconnect_max_delay)
         self._pinned_broker = (
             None
-            if broker_address is None
-            else validation.address(broker_address, "broker_address")
+            if node_address is None
+            else validation.address(node_address, "node_address")
         )
         self._ids = RequestIds()
         self._subscribers: list[Subscriber] = []
@@ -224,9 +233,24 @@ class ClearNodeClient:
         return self._wallet.address
 
     @property
-    def broker_address(self) -> str | None:
+    def dialect(self) -> Dialect:
+        """ClearNode v0.5."""
+        return Dialect.V05
+
+    @property
+    def features(self) -> frozenset[Feature]:
+        """Pushes, a login, session keys with server-side caps, a timestamp window."""
+        return FEATURES
+
+    @property
+    def node_address(self) -> str | None:
         """The broker's EIP-55 address, known after the first ``get_config``."""
         return self._broker.address if self._broker else None
+
+    @property
+    def node_version(self) -> str | None:
+        """A v0.5 ClearNode does not report its version."""
+        return None
 
     @property
     def state(self) -> ConnectionState:
@@ -717,6 +741,24 @@ class ClearNodeClient:
             signed=True,
         )
 
+    async def get_balances(self, wallet: str | None = None) -> tuple[Balance, ...]:
+        """Return our unified balance (a v0.5 ClearNode shows no other wallet's)."""
+        if wallet is not None and validation.address(wallet, "wallet") != (
+            self.wallet_address
+        ):
+            raise ClearNodeValidationError(
+                field="wallet", message="a ClearNode v0.5 shows only our own balances"
+            )
+        return await self.get_ledger_balances()
+
+    async def get_session_share(self, app_session_id: str) -> tuple[Balance, ...]:
+        """Return our share, per asset, of an app session."""
+        return await self.get_ledger_balances(app_session_id)
+
+    def app_session_id(self, definition: AppDefinition) -> str:
+        """Return the id the ClearNode gives a session created from ``definition``."""
+        return app_session_id(validation.definition(definition))
+
     async def get_app_sessions(  # noqa: PLR0913
         self,
         *,
@@ -875,6 +917,10 @@ class ClearNodeClient:
             lambda d: parse_list(d, "transactions", Transaction.from_wire),
             signed=True,
         )
+
+    async def release_credentials(self) -> None:
+        """Revoke our session key: a removed entry leaves no key that can sign."""
+        await self.revoke_session_key()
 
     async def revoke_session_key(self) -> None:
         """Revoke the session key this client logged in with (it signs its own revocation).
