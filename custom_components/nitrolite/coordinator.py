@@ -34,6 +34,7 @@ from .clearnode import (
     AppDefinition,
     AppSession,
     AppSessionResult,
+    AppSessionStatus,
     AppSessionUpdated,
     Balance,
     BalancesUpdated,
@@ -54,7 +55,6 @@ from .clearnode import (
     Transaction,
     WalletClient,
 )
-from .clearnode.models import AppSessionStatus
 from .const import (
     BUS_EVENT_PREFIX,
     CLOSED_SESSION_PRUNE_INTERVAL,

@@ -22,9 +22,9 @@ from .clearnode import (
     AmountError,
     AppSession,
     ClearNodeValidationError,
+    parse_address,
     parse_amount,
 )
-from .clearnode.validation import address
 from .const import DOMAIN, LOGGER
 
 STORAGE_VERSION = 1
@@ -202,7 +202,7 @@ def _checked_allocation(item: Any) -> _AllocationRecord:
     if not isinstance(asset, str) or not asset:
         raise TypeError("asset is not a symbol")
     return {
-        "participant": address(item["participant"], "participant"),
+        "participant": parse_address(item["participant"], "participant"),
         "asset": asset,
         "amount": str(parse_amount(item["amount"])),
     }

@@ -10,8 +10,12 @@ from decimal import Decimal
 
 from homeassistant.exceptions import ServiceValidationError
 
-from .clearnode import AmountError, ClearNodeValidationError, parse_amount
-from .clearnode.validation import address as checksum_address
+from .clearnode import (
+    AmountError,
+    ClearNodeValidationError,
+    parse_address,
+    parse_amount,
+)
 from .const import DOMAIN
 
 # The ClearNode treats a session key of this application as its root key: no
@@ -57,7 +61,7 @@ def positive_amount(value: str | float, field: str) -> Decimal:
 def address(value: str, field: str) -> str:
     """Return a wallet address in EIP-55 form; mixed case must be a valid checksum."""
     try:
-        return checksum_address(value, field)
+        return parse_address(value, field)
     except ClearNodeValidationError:
         raise validation_error(
             "invalid_address", field=field, value=_shown(value)

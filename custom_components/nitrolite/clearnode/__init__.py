@@ -33,6 +33,7 @@ from .models import (
     AppDefinition,
     AppSession,
     AppSessionResult,
+    AppSessionStatus,
     AppSessionUpdated,
     Asset,
     AssetsUpdated,
@@ -56,6 +57,7 @@ from .signing import (
     recover_address,
     to_checksum_address,
 )
+from .validation import address as parse_address
 
 __all__ = [
     "Dialect",
@@ -68,6 +70,7 @@ __all__ = [
     "AppDefinition",
     "AppSession",
     "AppSessionResult",
+    "AppSessionStatus",
     "AppSessionUpdated",
     "Asset",
     "AssetsUpdated",
@@ -109,6 +112,7 @@ __all__ = [
     "frame_response",
     "go_json",
     "keccak256",
+    "parse_address",
     "parse_amount",
     "recover_address",
     "to_checksum_address",
