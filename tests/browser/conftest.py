@@ -8,21 +8,22 @@ Home Assistant folder and the screenshots the tests take stay in artifacts/brows
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
 import os
 from pathlib import Path
-import re
 import shutil
-import signal
-import sys
 
 from playwright.async_api import Browser, ViewportSize, async_playwright, expect
 import pytest
 import pytest_asyncio
 
 from devtools.develop import OWNER, OWNER_PASSWORD
+from devtools.develop_process import (
+    CLEARNODE_READY,
+    HOME_ASSISTANT_READY,
+    DevelopProcess,
+)
 from devtools.homeassistant import REPOSITORY
 
 from .pages import HomeAssistantUI
@@ -42,10 +43,7 @@ CHROMIUM_FLAGS = [
 ]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 START_TIMEOUT = 300  # seconds: a first start on a busy 2-core machine
-STOP_TIMEOUT = 90
 UI_TIMEOUT = 30_000  # milliseconds any element may take to appear or change
-CLEARNODE_READY = re.compile(r"Local ClearNode: (\S+)")
-HOME_ASSISTANT_READY = re.compile(r"Home Assistant is ready: (\S+)")
 
 expect.set_options(timeout=UI_TIMEOUT)
 
@@ -105,49 +103,14 @@ async def servers(
     config.mkdir()
     for name in ("configuration.yaml", "dashboard.yaml"):
         shutil.copy(REPOSITORY / "config" / name, config)
-    log = artifacts / "develop.log"
-    with log.open("wb") as output:
-        develop = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "devtools.develop", "--config", str(config),
-            "--port", "0", "--clearnode-port", "0", *develop_options,
-            cwd=REPOSITORY, stdout=output, stderr=asyncio.subprocess.STDOUT,
-            env=os.environ | {"PYTHONUNBUFFERED": "1"},
-        )  # fmt: skip
+    develop = DevelopProcess(config, artifacts / "develop.log", *develop_options)
+    await develop.start()
     try:
-        output = await _output_when_ready(develop, log)
-        yield Servers(
-            clearnode=_match(CLEARNODE_READY, output),
-            home_assistant=_match(HOME_ASSISTANT_READY, output),
-        )
+        clearnode = await develop.wait_for(CLEARNODE_READY, START_TIMEOUT)
+        home_assistant = await develop.wait_for(HOME_ASSISTANT_READY, START_TIMEOUT)
+        yield Servers(clearnode=clearnode[1], home_assistant=home_assistant[1])
     finally:
-        await _stop(develop)
-
-
-async def _output_when_ready(develop: asyncio.subprocess.Process, log: Path) -> str:
-    async with asyncio.timeout(START_TIMEOUT):
-        while not HOME_ASSISTANT_READY.search(output := log.read_text()):
-            if develop.returncode is not None:
-                pytest.fail(f"scripts/develop stopped:\n{output}")
-            await asyncio.sleep(0.5)
-    return output
-
-
-def _match(pattern: re.Pattern[str], output: str) -> str:
-    match = pattern.search(output)
-    assert match is not None, output
-    return match[1]
-
-
-async def _stop(develop: asyncio.subprocess.Process) -> None:
-    """Stop scripts/develop as Ctrl-C does, which stops Home Assistant first."""
-    if develop.returncode is None:
-        develop.send_signal(signal.SIGINT)
-    try:
-        async with asyncio.timeout(STOP_TIMEOUT):
-            await develop.wait()
-    except TimeoutError:
-        develop.kill()
-        await develop.wait()
+        await develop.interrupt()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
