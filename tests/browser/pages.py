@@ -32,26 +32,22 @@ class HomeAssistantUI:
         """Open a page of the frontend by its path."""
         await self.page.goto(f"{self.url}{path}")
 
-    async def screenshot(self, name: str, *parts: Locator) -> Path:
+    async def screenshot(self, name: str, *parts: Locator) -> None:
         """Save the page, or the rectangle around some of its parts, as <name>.png."""
         clip: FloatRect | None = None
         if parts:
-            boxes = [await part.bounding_box() for part in parts]
-            assert None not in boxes, f"{name}: a part to picture is not shown"
-            left = min(box["x"] for box in boxes if box)
-            top = min(box["y"] for box in boxes if box)
-            clip = {
-                "x": left,
-                "y": top,
-                "width": max(box["x"] + box["width"] for box in boxes if box) - left,
-                "height": max(box["y"] + box["height"] for box in boxes if box) - top,
-            }
+            boxes = [box for part in parts if (box := await part.bounding_box())]
+            assert len(boxes) == len(parts), f"{name}: a part to picture is not shown"
+            left = min(box["x"] for box in boxes)
+            top = min(box["y"] for box in boxes)
+            right = max(box["x"] + box["width"] for box in boxes)
+            bottom = max(box["y"] + box["height"] for box in boxes)
+            clip = {"x": left, "y": top, "width": right - left, "height": bottom - top}
         picture = await self.page.screenshot(clip=clip)
         # Written here: Playwright would write it from a thread of the test's event loop.
         path = self.artifacts / f"{name}.png"
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(picture)
-        return path
 
     def card(self, title: str) -> Locator:
         """Return a card, by its title."""
@@ -70,6 +66,13 @@ class HomeAssistantUI:
             .filter(has_text=item)
             .locator(".badge")
         )
+
+
+def _field(page: Page, label: str) -> Locator:
+    """Return a text or number field, by its label, wherever it is searched from."""
+    return page.get_by_role("textbox", name=label).or_(
+        page.get_by_role("spinbutton", name=label)
+    )
 
 
 class FlowDialog:
@@ -103,10 +106,6 @@ class FlowDialog:
         for label, value in values.items():
             await self.field(label).fill(value)
 
-    async def expand(self, section: str) -> None:
-        """Open a collapsed section of the form."""
-        await self.root.get_by_text(section, exact=True).click()
-
     async def submit(self) -> None:
         """Send the step's form."""
         await self.root.get_by_role("button", name="Submit").click()
@@ -124,13 +123,6 @@ class FlowDialog:
             .click()
         )
         await expect(self.window).to_be_hidden()
-
-
-def _field(page: Page, label: str) -> Locator:
-    """Return a text or number field, by its label, wherever it is searched from."""
-    return page.get_by_role("textbox", name=label).or_(
-        page.get_by_role("spinbutton", name=label)
-    )
 
 
 class AddWalletFlow(FlowDialog):
@@ -223,29 +215,25 @@ class IntegrationPage:
         """Go to a device's page."""
         await self.open()
         await self.device(name).click()
-        return DevicePage(self.ui, name)
+        return DevicePage(self.ui)
 
 
 class DevicePage:
     """A device's page: its controls (buttons) and sensors."""
 
-    def __init__(self, ui: HomeAssistantUI, name: str) -> None:
+    def __init__(self, ui: HomeAssistantUI) -> None:
         """Work on the device page that is open."""
         self.ui = ui
-        self.name = name
 
-    def _row(self, entity: str) -> Locator:
+    def row(self, entity: str) -> Locator:
+        """Return the row of an entity, which shows its name and state."""
         return self.ui.page.locator("hui-generic-entity-row").filter(
             has=self.ui.page.get_by_text(entity, exact=True)
         )
 
     def press_button(self, entity: str) -> Locator:
         """Return the Press button of a button entity."""
-        return self._row(entity).get_by_role("button", name="Press")
-
-    def value(self, entity: str) -> Locator:
-        """Return the row of an entity, which shows its state."""
-        return self._row(entity)
+        return self.row(entity).get_by_role("button", name="Press")
 
     async def press(self, entity: str) -> None:
         """Press a button entity."""
@@ -273,17 +261,9 @@ class DemoDashboard:
             .filter(has=self.ui.page.get_by_text(name, exact=True))
         )
 
-    def button(self, name: str) -> Locator:
-        """Return a button card."""
-        return self.ui.page.get_by_role("button", name=name, exact=True)
-
     async def press(self, name: str) -> None:
         """Press a button card."""
-        await self.button(name).click()
-
-    def card(self, title: str) -> Locator:
-        """Return a card of the dashboard, by its title."""
-        return self.ui.card(title)
+        await self.ui.page.get_by_role("button", name=name, exact=True).click()
 
     @property
     def view(self) -> Locator:

@@ -27,6 +27,10 @@ async def test_the_demo_starts_with_nothing_to_confirm_or_repair(
     ui: HomeAssistantUI,
 ) -> None:
     """No dialog, notification or repair greets the user on the demo's first start."""
+    repairs = RepairsPage(ui)
+    await repairs.open()
+    await expect(repairs.nothing_to_repair).to_be_visible()
+
     dashboard = DemoDashboard(ui)
     await dashboard.open()
     await expect(dashboard.row(WALLET, "ClearNode")).to_contain_text("Connected")
@@ -35,10 +39,6 @@ async def test_the_demo_starts_with_nothing_to_confirm_or_repair(
     await expect(ui.sidebar_badge("Notifications")).to_have_count(0)
     await expect(ui.sidebar_badge("Settings")).to_have_count(0)
     await ui.screenshot("first-start")
-
-    repairs = RepairsPage(ui)
-    await repairs.open()
-    await expect(repairs.nothing_to_repair).to_be_visible()
 
 
 async def test_the_dashboard_names_what_it_shows(ui: HomeAssistantUI) -> None:
@@ -54,7 +54,7 @@ async def test_the_dashboard_names_what_it_shows(ui: HomeAssistantUI) -> None:
     ):
         await expect(dashboard.row(WALLET, name)).to_contain_text(value)
     await expect(dashboard.row(CHARGER, "Session")).to_contain_text("No session")
-    await expect(dashboard.card("App sessions")).to_contain_text(
+    await expect(ui.card("App sessions")).to_contain_text(
         "No app sessions yet: press Open session."
     )
     await expect(dashboard.view).not_to_contain_text("None")
@@ -66,7 +66,7 @@ async def test_open_pay_and_close_from_the_dashboard(ui: HomeAssistantUI) -> Non
     """The session buttons move funds, and balances and the session's device follow."""
     dashboard = DemoDashboard(ui)
     await dashboard.open()
-    sessions = dashboard.card("App sessions")
+    sessions = ui.card("App sessions")
 
     await dashboard.press("Open session")
     await expect(dashboard.row(WALLET, "usdc")).to_contain_text("990 usdc")
@@ -120,7 +120,7 @@ async def test_the_demo_charger_card_opens_pays_and_closes(
     await expect(dashboard.row(CHARGER, "Remaining deposit")).to_contain_text(
         "19.7 usdc"
     )
-    await ui.screenshot("charger-paid", dashboard.card(CHARGER))
+    await ui.screenshot("charger-paid", ui.card(CHARGER))
     await dashboard.press("Close")
     await expect(dashboard.row(CHARGER, "Session")).to_contain_text("Closed")
 
@@ -146,18 +146,18 @@ async def test_a_preset_added_in_its_flow_gets_a_device_with_working_buttons(
     await flow.finish()
 
     device = await IntegrationPage(ui).open_device("Coffee machine")
-    await expect(device.value("Session status")).to_contain_text("No session")
+    await expect(device.row("Session status")).to_contain_text("No session")
     await expect(device.press_button("Open session")).to_be_enabled()
     await expect(device.press_button("Pay one unit")).to_be_disabled()
     await expect(device.press_button("Close session")).to_be_disabled()
 
     await device.press("Open session")
-    await expect(device.value("Session status")).to_contain_text("Open")
+    await expect(device.row("Session status")).to_contain_text("Open")
     await expect(device.press_button("Open session")).to_be_disabled()
     await expect(device.press_button("Pay one unit")).to_be_enabled()
     await device.press("Pay one unit")
-    await expect(device.value("Total paid")).to_contain_text("0.6 usdc")
-    await expect(device.value("Remaining deposit")).to_contain_text("0.4 usdc")
+    await expect(device.row("Total paid")).to_contain_text("0.6 usdc")
+    await expect(device.row("Remaining deposit")).to_contain_text("0.4 usdc")
     await ui.screenshot(
         "readme/preset-device", ui.card("Service info"), ui.card("Sensors")
     )
@@ -166,9 +166,9 @@ async def test_a_preset_added_in_its_flow_gets_a_device_with_working_buttons(
     await expect(
         ui.toast("The payer holds only 0.4 usdc in the app session.")
     ).to_be_visible()
-    await expect(device.value("Total paid")).to_contain_text("0.6 usdc")
+    await expect(device.row("Total paid")).to_contain_text("0.6 usdc")
 
     await device.press("Close session")
-    await expect(device.value("Session status")).to_contain_text("Closed")
+    await expect(device.row("Session status")).to_contain_text("Closed")
     await expect(device.press_button("Open session")).to_be_enabled()
     await expect(device.press_button("Close session")).to_be_disabled()
