@@ -12,7 +12,6 @@ import contextlib
 from decimal import Decimal
 from pathlib import Path
 import signal
-from typing import cast
 
 from local_clearnode import LocalClearNode
 from local_clearnode.constants import (
@@ -94,16 +93,23 @@ async def configure_nitrolite(hass: HomeAssistantProcess, endpoint: str) -> None
         raise RuntimeError(msg)
 
 
-def cancel_on_signals(task: asyncio.Task[None]) -> None:
+def stop_on_signals() -> None:
     """Let Ctrl-C and SIGTERM stop both servers at any time, the first start included."""
+    task = asyncio.current_task()
+    assert task is not None
+
+    def stop() -> None:
+        print("Stopping ...", flush=True)
+        task.cancel()
+
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signal_number, task.cancel)
+        loop.add_signal_handler(signal_number, stop)
 
 
 async def develop(arguments: argparse.Namespace) -> None:
-    """Run both servers until cancelled."""
-    cancel_on_signals(cast("asyncio.Task[None]", asyncio.current_task()))
+    """Run both servers until Ctrl-C."""
+    stop_on_signals()
     state_file = arguments.config / "clearnode-state.json"
     arguments.config.mkdir(parents=True, exist_ok=True)
     async with LocalClearNode(
