@@ -127,11 +127,15 @@ async def develop(arguments: argparse.Namespace) -> None:
             await hass.wait_until_running()
             if arguments.demo_entry:
                 await configure_nitrolite(hass, node.url)
+                wallet = f"demo wallet {DEMO_WALLET_ADDRESS}"
+            else:
+                wallet = (
+                    f"add the demo wallet: endpoint {node.url}, key {DEMO_WALLET_KEY}"
+                )
             print(
                 f"\nHome Assistant is ready: {hass.url}\n"
                 f"  log in as {OWNER!r} with password {OWNER_PASSWORD!r}\n"
-                f"  demo wallet {DEMO_WALLET_ADDRESS}, "
-                f"counterparty {DEMO_COUNTERPARTY_ADDRESS}\n"
+                f"  {wallet}\n  counterparty {DEMO_COUNTERPARTY_ADDRESS}\n"
                 "Press Ctrl-C to stop both.",
                 flush=True,
             )
