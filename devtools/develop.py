@@ -1,6 +1,7 @@
 """Start the local ClearNode and a real Home Assistant configured against it.
 
-Run through `scripts/develop`. Ctrl-C stops both.
+Run through `scripts/develop [--port 8123] [--clearnode-port 8000] [--config DIR]
+[--no-demo-entry]`. Ctrl-C stops both.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from local_clearnode.constants import (
     DEMO_WALLET_KEY,
 )
 
-from .homeassistant import REPOSITORY, HomeAssistantProcess
+from .homeassistant import REPOSITORY, HomeAssistantProcess, free_port
 
 OWNER = "demo"
 OWNER_PASSWORD = "nitrolite-demo"  # noqa: S105 - a documented local demo login
@@ -57,14 +58,26 @@ def parse_arguments() -> argparse.Namespace:
     """Read the command line."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", type=Path, default=REPOSITORY / "config")
-    parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port")
-    parser.add_argument("--clearnode-port", type=int, default=8000)
+    parser.add_argument(
+        "--port", type=int, default=8123, help="Home Assistant's port (0: any free one)"
+    )
+    parser.add_argument(
+        "--clearnode-port",
+        type=int,
+        default=8000,
+        help="the local ClearNode's port (0: any free one)",
+    )
+    parser.add_argument(
+        "--no-demo-entry",
+        action="store_false",
+        dest="demo_entry",
+        help="leave the Nitrolite entry to be added through the UI",
+    )
     return parser.parse_args()
 
 
 async def configure_nitrolite(hass: HomeAssistantProcess, endpoint: str) -> None:
     """Add the Nitrolite entry for the demo wallet unless it exists already."""
-    await hass.login(OWNER, OWNER_PASSWORD)
     if await hass.config_entries("nitrolite"):
         return
     result = await hass.run_config_flow(
@@ -80,12 +93,23 @@ async def configure_nitrolite(hass: HomeAssistantProcess, endpoint: str) -> None
         raise RuntimeError(msg)
 
 
-async def develop(arguments: argparse.Namespace) -> None:
-    """Run both servers until interrupted."""
-    stop = asyncio.Event()
+def stop_on_signals() -> None:
+    """Let Ctrl-C and SIGTERM stop both servers at any time, the first start included."""
+    task = asyncio.current_task()
+    assert task is not None
+
+    def stop() -> None:
+        print("Stopping ...", flush=True)
+        task.cancel()
+
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signal_number, stop.set)
+        loop.add_signal_handler(signal_number, stop)
+
+
+async def develop(arguments: argparse.Namespace) -> None:
+    """Run both servers until Ctrl-C."""
+    stop_on_signals()
     state_file = arguments.config / "clearnode-state.json"
     arguments.config.mkdir(parents=True, exist_ok=True)
     async with LocalClearNode(
@@ -95,26 +119,34 @@ async def develop(arguments: argparse.Namespace) -> None:
         state_file=state_file,
     ) as node:
         print(f"Local ClearNode: {node.url} (broker {node.broker_address})")
-        hass = HomeAssistantProcess(arguments.config, arguments.port)
+        hass = HomeAssistantProcess(arguments.config, arguments.port or free_port())
         await hass.prepare(OWNER, OWNER_PASSWORD)
         print("Starting Home Assistant (the first start takes a minute) ...")
         async with hass:
-            await configure_nitrolite(hass, node.url)
+            await hass.login(OWNER, OWNER_PASSWORD)
+            await hass.wait_until_running()
+            if arguments.demo_entry:
+                await configure_nitrolite(hass, node.url)
+                wallet = f"demo wallet {DEMO_WALLET_ADDRESS}"
+            else:
+                wallet = (
+                    f"add the demo wallet: endpoint {node.url}, key {DEMO_WALLET_KEY}"
+                )
             print(
                 f"\nHome Assistant is ready: {hass.url}\n"
                 f"  log in as {OWNER!r} with password {OWNER_PASSWORD!r}\n"
-                f"  demo wallet {DEMO_WALLET_ADDRESS}, "
-                f"counterparty {DEMO_COUNTERPARTY_ADDRESS}\n"
-                "Press Ctrl-C to stop both."
+                f"  {wallet}\n  counterparty {DEMO_COUNTERPARTY_ADDRESS}\n"
+                "Press Ctrl-C to stop both.",
+                flush=True,
             )
-            await stop.wait()
-            print("Stopping ...")
+            await asyncio.Event().wait()
 
 
 def main() -> None:
     """Entry point of scripts/develop."""
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(asyncio.CancelledError):
         asyncio.run(develop(parse_arguments()))
+    print("Stopped.")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 import signal
+import socket
 import sys
 from typing import Any, Self
 
@@ -28,9 +29,6 @@ homeassistant:
   currency: EUR
   country: DE
 frontend:
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
 logger:
   default: warning
   logs:
@@ -40,6 +38,13 @@ logger:
 
 class HomeAssistantError(RuntimeError):
     """Home Assistant did not start or answered an API call with an error."""
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 class HomeAssistantProcess:
@@ -58,8 +63,12 @@ class HomeAssistantProcess:
         self._token: str | None = None
 
     async def __aenter__(self) -> Self:
-        """Start Home Assistant and log in."""
-        await self.start()
+        """Start Home Assistant; stop it again if it does not come up."""
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -71,13 +80,30 @@ class HomeAssistantProcess:
         self.config_dir.mkdir(parents=True, exist_ok=True)
         configuration = self.config_dir / "configuration.yaml"
         if not configuration.exists():
-            configuration.write_text(CONFIGURATION.format(port=self.port))
+            configuration.write_text(CONFIGURATION)
         storage = self.config_dir / ".storage"
         storage.mkdir(exist_ok=True)
+        (storage / "http").write_text(json.dumps(self._http_settings()))
         onboarding = storage / "onboarding"
         if not onboarding.exists():
             onboarding.write_text(json.dumps(ONBOARDING_DONE))
         await self._add_owner(username, password)
+
+    def _http_settings(self) -> dict[str, Any]:
+        """Listen on loopback at our port, set in storage, not in the deprecated YAML.
+
+        An `http:` block in configuration.yaml makes Home Assistant 2026.8+ import it, raise a
+        repair and ask the user to confirm the new settings. This is the first version of
+        its HTTP store, which 2026.8+ imports as its confirmed settings (with defaults for
+        the rest); older versions, which have no such settings, read it only in recovery
+        mode and otherwise listen on their default port, 8123.
+        """
+        return {
+            "version": 1,
+            "minor_version": 1,
+            "key": "http",
+            "data": {"server_host": ["127.0.0.1"], "server_port": self.port},
+        }
 
     async def _add_owner(self, username: str, password: str) -> None:
         auth_store = self.config_dir / ".storage" / "auth_provider.homeassistant"
@@ -109,12 +135,19 @@ class HomeAssistantProcess:
                 await asyncio.sleep(0.5)
 
     async def _api_is_up(self) -> bool:
+        """Ask a page that needs no login: a refused login raises a notification."""
         assert self._http is not None
         try:
-            async with self._http.get(f"{self.url}/api/") as response:
-                return response.status == 401
+            async with self._http.get(f"{self.url}/auth/providers") as response:
+                return response.status == 200
         except aiohttp.ClientError:
             return False
+
+    async def wait_until_running(self, timeout: float = 180) -> None:
+        """Wait until every integration has been set up (logged in)."""
+        async with asyncio.timeout(timeout):
+            while (await self.request("GET", "/api/config"))["state"] != "RUNNING":
+                await asyncio.sleep(0.5)
 
     async def stop(self, timeout: float = 60) -> None:
         """Stop `hass` as Ctrl-C would, killing it if it does not stop in time."""

@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
-import socket
 from typing import Any
 
 import pytest
@@ -24,20 +23,13 @@ from devtools.develop import (
     OWNER,
     OWNER_PASSWORD,
 )
-from devtools.homeassistant import HomeAssistantProcess
+from devtools.homeassistant import HomeAssistantProcess, free_port
 from local_clearnode import LocalClearNode
 from local_clearnode.constants import DEMO_COUNTERPARTY_ADDRESS, DEMO_WALLET_ADDRESS
 
 pytestmark = [pytest.mark.timeout(420), pytest.mark.usefixtures("socket_enabled")]
 
 STATE_WAIT = 60  # seconds a state may take to follow the ClearNode (reconnect backoff)
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

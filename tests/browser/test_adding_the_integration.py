@@ -1,0 +1,133 @@
+"""A new user adds the integration through the UI, sets its options and fixes a repair.
+
+Home Assistant runs as `scripts/develop --no-demo-entry` starts it: the demo dashboard is
+there, the wallet is not. The tests run in order, as one visit.
+"""
+
+from __future__ import annotations
+
+from playwright.async_api import expect
+import pytest
+
+from local_clearnode import DEMO_WALLET_ADDRESS, DEMO_WALLET_KEY
+
+from .conftest import START_TIMEOUT, Servers
+from .pages import (
+    DemoDashboard,
+    HomeAssistantUI,
+    IntegrationPage,
+    IntegrationsDashboard,
+    RepairsPage,
+)
+
+pytestmark = [
+    pytest.mark.asyncio(loop_scope="module"),
+    pytest.mark.timeout(START_TIMEOUT + 120),
+]
+
+SPENDING_CAPS = "usdc: 15"  # one 10 usdc demo session fits, a second one does not
+CAP_REPAIR = f"Spending cap used up for {DEMO_WALLET_ADDRESS}"
+
+
+@pytest.fixture(scope="module")
+def develop_options() -> tuple[str, ...]:
+    """Start without the demo wallet's entry: the user adds it."""
+    return ("--no-demo-entry",)
+
+
+async def test_adding_the_wallet_explains_each_refused_field(
+    ui: HomeAssistantUI, servers: Servers
+) -> None:
+    """An insecure endpoint and a malformed key are refused next to their fields; then the wallet is added."""
+    flow = await IntegrationsDashboard(ui).add_integration("Nitrolite")
+    await expect(flow.title).to_have_text("Connect a wallet to a ClearNode")
+    await flow.enter(servers.clearnode, DEMO_WALLET_KEY, SPENDING_CAPS)
+    await ui.screenshot("readme/config-flow", flow.window)
+
+    await flow.fill({"ClearNode endpoint": "ws://clearnode.example.com/ws"})
+    await flow.submit()
+    await expect(flow.error_next_to("ClearNode endpoint")).to_have_text(
+        "Use wss://. Plain ws:// is only allowed for this machine or a private network."
+    )
+    await expect(flow.error_next_to("Wallet private key")).to_have_count(0)
+    await ui.screenshot("config-flow-insecure-endpoint", flow.window)
+
+    await flow.enter(servers.clearnode, "0x1234", SPENDING_CAPS)
+    await flow.submit()
+    await expect(flow.error_next_to("Wallet private key")).to_have_text(
+        "This is not a valid private key (64 hexadecimal digits, with or without 0x)."
+    )
+    await expect(flow.error_next_to("ClearNode endpoint")).to_have_count(0)
+    await ui.screenshot("config-flow-bad-key", flow.window)
+
+    await flow.fill({"Wallet private key": DEMO_WALLET_KEY})
+    await flow.submit()
+    await expect(flow.field("Device name")).to_have_value("Wallet 0x2c75…5c23")
+    await ui.screenshot("config-flow-created", flow.window)
+    await flow.finish()
+
+    integration = IntegrationPage(ui)
+    await integration.open()
+    await expect(integration.entry(DEMO_WALLET_ADDRESS)).to_be_visible()
+    await expect(integration.device("Wallet 0x2c75…5c23")).to_be_visible()
+
+
+async def test_the_demo_dashboard_shows_the_added_wallet(ui: HomeAssistantUI) -> None:
+    """The demo dashboard's rows come alive once the wallet is added through the UI."""
+    dashboard = DemoDashboard(ui)
+    await dashboard.open()
+    await expect(dashboard.row("Demo wallet", "ClearNode")).to_contain_text("Connected")
+    await expect(dashboard.row("Demo wallet", "usdc")).to_contain_text("1,000 usdc")
+    await ui.screenshot("dashboard-after-adding")
+
+
+async def test_options_show_the_settings_and_save_new_ones(ui: HomeAssistantUI) -> None:
+    """The options dialog shows the entry's caps and timeout, and saves a new timeout."""
+    options = await IntegrationPage(ui).configure()
+    await expect(options.title).to_have_text("Nitrolite options")
+    await expect(options.field("Spending caps")).to_have_value(SPENDING_CAPS)
+    await expect(options.field("Request timeout")).to_have_value("10")
+
+    await options.fill({"Request timeout": "20"})
+    await ui.screenshot("options", options.window)
+    await options.submit()
+    await expect(options.root).to_contain_text("Options successfully saved.")
+    await options.finish()
+
+    options = await IntegrationPage(ui).configure()
+    await expect(options.field("Request timeout")).to_have_value("20")
+    await expect(options.field("Spending caps")).to_have_value(SPENDING_CAPS)
+    await options.close()
+
+
+async def test_a_used_up_spending_cap_is_repaired_from_the_repairs_page(
+    ui: HomeAssistantUI,
+) -> None:
+    """A refused deposit over the cap raises a repair whose fix gives a fresh session key."""
+    dashboard = DemoDashboard(ui)
+    await dashboard.open()
+    await dashboard.press("Open session")
+    await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("1")
+    await dashboard.press("Close session")
+    await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("0")
+
+    await dashboard.press("Open session")
+    await expect(
+        ui.toast("The session key's spending cap does not cover this")
+    ).to_contain_text("10 required, 5 available")
+    await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("0")
+
+    repairs = RepairsPage(ui)
+    await repairs.open()
+    await expect(repairs.issue(CAP_REPAIR)).to_be_visible()
+    await ui.screenshot("repair", repairs.issues)
+    fix = await repairs.fix(CAP_REPAIR)
+    await expect(fix.root).to_contain_text("Raise the caps in the entry's options")
+    await fix.submit()
+    await fix.finish()
+    await expect(repairs.nothing_to_repair).to_be_visible()
+
+    await dashboard.open()
+    await expect(dashboard.row("Demo wallet", "ClearNode")).to_contain_text("Connected")
+    await dashboard.press("Open session")
+    await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("1")
