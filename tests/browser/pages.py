@@ -106,13 +106,18 @@ class FlowDialog:
         for label, value in values.items():
             await self.field(label).fill(value)
 
+    async def choose(self, label: str, option: str) -> None:
+        """Pick an option of the drop-down list with this label."""
+        await self.root.locator("ha-select").filter(has_text=label).click()
+        await self.root.get_by_role("menuitem", name=option, exact=True).click()
+
     async def submit(self) -> None:
         """Send the step's form."""
         await self.root.get_by_role("button", name="Submit").click()
 
     async def close(self) -> None:
         """Leave the dialog without sending the form."""
-        await self.root.page.keyboard.press("Escape")
+        await self.root.get_by_role("button", name="Close").first.click()
         await expect(self.window).to_be_hidden()
 
     async def finish(self) -> None:
@@ -126,16 +131,12 @@ class FlowDialog:
 
 
 class AddWalletFlow(FlowDialog):
-    """The integration's config flow: connect a wallet to a ClearNode."""
+    """The integration's config flow: connect a wallet to a ClearNode, then set its caps."""
 
-    async def enter(self, endpoint: str, private_key: str, spending_caps: str) -> None:
-        """Enter the ClearNode, the wallet key and the spending caps."""
+    async def enter(self, endpoint: str, private_key: str) -> None:
+        """Enter the ClearNode and the wallet key (the first form)."""
         await self.fill(
-            {
-                "ClearNode endpoint": endpoint,
-                "Wallet private key": private_key,
-                "Spending caps": spending_caps,
-            }
+            {"ClearNode endpoint": endpoint, "Wallet private key": private_key}
         )
 
 
@@ -145,16 +146,10 @@ class PresetFlow(FlowDialog):
     async def enter(
         self, name: str, counterparty: str, asset: str, deposit: str, unit_price: str
     ) -> None:
-        """Describe the preset."""
-        await self.fill(
-            {
-                "Name": name,
-                "Counterparty": counterparty,
-                "Asset": asset,
-                "Deposit": deposit,
-                "Price per unit": unit_price,
-            }
-        )
+        """Describe the preset; the asset is picked from the ClearNode's list."""
+        await self.fill({"Name": name, "Counterparty": counterparty})
+        await self.choose("Asset", asset)
+        await self.fill({"Deposit": deposit, "Price per unit": unit_price})
 
 
 class IntegrationsDashboard:

@@ -25,7 +25,7 @@ pytestmark = [
     pytest.mark.timeout(START_TIMEOUT + 120),
 ]
 
-SPENDING_CAPS = "usdc: 15"  # one 10 usdc demo session fits, a second one does not
+USDC_CAP = "15"  # one 10 usdc demo session fits, a second one does not
 CAP_REPAIR = f"Spending cap used up for {DEMO_WALLET_ADDRESS}"
 
 
@@ -38,10 +38,15 @@ def develop_options() -> tuple[str, ...]:
 async def test_adding_the_wallet_explains_each_refused_field(
     ui: HomeAssistantUI, servers: Servers
 ) -> None:
-    """An insecure endpoint and a malformed key are refused next to their fields; then the wallet is added."""
+    """Refused fields show their errors next to them; then the wallet is added with caps.
+
+    An insecure endpoint and a malformed key are refused on the first form; the second
+    form offers one cap per asset of the ClearNode, suggested from the balance, and
+    refuses a cap that is not an amount.
+    """
     flow = await IntegrationsDashboard(ui).add_integration("Nitrolite")
     await expect(flow.title).to_have_text("Connect a wallet to a ClearNode")
-    await flow.enter(servers.clearnode, DEMO_WALLET_KEY, SPENDING_CAPS)
+    await flow.enter(servers.clearnode, DEMO_WALLET_KEY)
     await ui.screenshot("readme/config-flow", flow.window)
 
     await flow.fill({"ClearNode endpoint": "ws://clearnode.example.com/ws"})
@@ -52,7 +57,7 @@ async def test_adding_the_wallet_explains_each_refused_field(
     await expect(flow.error_next_to("Wallet private key")).to_have_count(0)
     await ui.screenshot("config-flow-insecure-endpoint", flow.window)
 
-    await flow.enter(servers.clearnode, "0x1234", SPENDING_CAPS)
+    await flow.enter(servers.clearnode, "0x1234")
     await flow.submit()
     await expect(flow.error_next_to("Wallet private key")).to_have_text(
         "This is not a valid private key (64 hexadecimal digits, with or without 0x)."
@@ -61,6 +66,19 @@ async def test_adding_the_wallet_explains_each_refused_field(
     await ui.screenshot("config-flow-bad-key", flow.window)
 
     await flow.fill({"Wallet private key": DEMO_WALLET_KEY})
+    await flow.submit()
+    await expect(flow.title).to_have_text("Spending caps of the session key")
+    await expect(flow.root).to_contain_text("0 means this key may not spend that asset")
+    await expect(flow.field("usdc")).to_have_value("100")  # a tenth of 1000
+    await expect(flow.field("ytest.usd")).to_have_value("50")  # a tenth of 500
+    await ui.screenshot("readme/config-flow-caps", flow.window)
+
+    await flow.fill({"usdc": "-1"})
+    await flow.submit()
+    await expect(flow.error_next_to("usdc")).to_contain_text(
+        "Enter a number of 0 or more"
+    )
+    await flow.fill({"usdc": USDC_CAP})
     await flow.submit()
     await expect(flow.field("Device name")).to_have_value("Wallet 0x2c75…5c23")
     await ui.screenshot("config-flow-created", flow.window)
@@ -82,21 +100,24 @@ async def test_the_demo_dashboard_shows_the_added_wallet(ui: HomeAssistantUI) ->
 
 
 async def test_options_show_the_settings_and_save_new_ones(ui: HomeAssistantUI) -> None:
-    """The options dialog shows the entry's caps and timeout, and saves a new timeout."""
+    """The options show the timeout, then the entry's caps, and save a new timeout."""
     options = await IntegrationPage(ui).configure()
     await expect(options.title).to_have_text("Nitrolite options")
-    await expect(options.field("Spending caps")).to_have_value(SPENDING_CAPS)
     await expect(options.field("Request timeout")).to_have_value("10")
-
     await options.fill({"Request timeout": "20"})
     await ui.screenshot("options", options.window)
+    await options.submit()
+    await expect(options.title).to_have_text("Spending caps of the session key")
+    await expect(options.field("usdc")).to_have_value(USDC_CAP)
+    await ui.screenshot("options-caps", options.window)
     await options.submit()
     await expect(options.root).to_contain_text("Options successfully saved.")
     await options.finish()
 
     options = await IntegrationPage(ui).configure()
     await expect(options.field("Request timeout")).to_have_value("20")
-    await expect(options.field("Spending caps")).to_have_value(SPENDING_CAPS)
+    await options.submit()
+    await expect(options.field("usdc")).to_have_value(USDC_CAP)
     await options.close()
 
 
