@@ -18,18 +18,9 @@ from enum import IntEnum
 import re
 from typing import Any
 
-from custom_components.nitrolite.clearnode.errors import (
-    ClearNodeUnsupportedNodeError,
-    ClearNodeValidationError,
-)
-from custom_components.nitrolite.clearnode.models import (
-    Allocation,
-    AppDefinition,
-    AppSession,
-    AppSessionStatus,
-)
-from custom_components.nitrolite.clearnode.signing import to_checksum_address
-
+from ..addresses import to_checksum_address
+from ..errors import ClearNodeUnsupportedNodeError, ClearNodeValidationError
+from ..models import Allocation, AppDefinition, AppSession, AppSessionStatus
 from . import wire
 from .codec import canonical_decimal, wire_address
 
