@@ -1,4 +1,10 @@
-"""ClearNode v0.5 client: the handshake, signed requests and the typed methods."""
+"""ClearNode v0.5 client: the handshake, signed requests and the typed methods.
+
+Over 400 lines because it is the whole v0.5 API in one class, fifteen methods of a
+few lines each; what they share lives beside it (the login in :mod:`.auth`, request
+rules in :mod:`.app_sessions`, answers in :mod:`.parsing`, reconnection in
+:mod:`..reconnect`).
+"""
 
 from __future__ import annotations
 
@@ -38,7 +44,14 @@ from ..models import (
 from ..reconnect import ReconnectingClient
 from ..signing import Signer
 from . import codec, parsing
-from .app_sessions import allocation_params, app_session_id, definition_params
+from .app_sessions import (
+    PAGE_LIMIT,
+    app_session_id,
+    check_result,
+    create_params,
+    listing_params,
+    state_params,
+)
 from .auth import Login, LoginPolicy
 from .broker import SignatureVerifier, trusted_broker
 from .pushes import push_event
@@ -53,7 +66,6 @@ FEATURES = frozenset(
         Feature.SESSION_PROTOCOLS,
     }
 )
-_PAGE_LIMIT = 100  # the server's largest page
 
 
 class ClearNodeClient(ReconnectingClient):
@@ -301,26 +313,11 @@ class ClearNodeClient(ReconnectingClient):
         participant: str | None = None,
         status: str | None = None,
         offset: int = 0,
-        limit: int = _PAGE_LIMIT,
+        limit: int = PAGE_LIMIT,
         sort: str | None = None,
     ) -> tuple[AppSession, ...]:
         """Return one page of app sessions (allocations unknown: ``None``)."""
-        params: dict[str, Any] = {}
-        if participant is not None:
-            params["participant"] = parse_address(participant, "participant")
-        if status is not None:
-            if status not in {"open", "closed"}:
-                raise ClearNodeValidationError(field="status", message="open or closed")
-            params["status"] = status
-        if offset < 0 or not 1 <= limit <= _PAGE_LIMIT:
-            raise ClearNodeValidationError(
-                field="limit", message="1 to 100, offset >= 0"
-            )
-        params |= {"offset": offset, "limit": limit}
-        if sort is not None:
-            if sort not in {"asc", "desc"}:
-                raise ClearNodeValidationError(field="sort", message="asc or desc")
-            params["sort"] = sort
+        params = listing_params(participant, status, offset, limit, sort)
         return await self._call(
             "get_app_sessions",
             params,
@@ -332,7 +329,7 @@ class ClearNodeClient(ReconnectingClient):
         *,
         participant: str | None = None,
         status: str | None = None,
-        page_size: int = _PAGE_LIMIT,
+        page_size: int = PAGE_LIMIT,
     ) -> AsyncGenerator[AppSession]:
         """Yield every matching app session, page by page."""
         offset, seen = 0, set[str]()
@@ -363,24 +360,17 @@ class ClearNodeClient(ReconnectingClient):
         session_data: str | None = None,
     ) -> AppSessionResult:
         """Create an app session funded by our wallet; its id is checked locally."""
-        checked = validation.definition(definition)
-        if checked.application != self._application:
-            raise ClearNodeValidationError(
-                field="application",
-                message="must be the application the session key is registered for",
-            )
-        funds = validation.allocations(allocations, checked.participants)
-        validation.check_funded_only_by(funds, self.wallet_address)
-        params: dict[str, Any] = {
-            "definition": definition_params(checked),
-            "allocations": allocation_params(funds),
-        }
-        if session_data is not None:
-            params["session_data"] = session_data
+        params, expected_id = create_params(
+            definition,
+            allocations,
+            session_data,
+            application=self._application,
+            wallet=self.wallet_address,
+        )
         result = await self._call(
             "create_app_session", params, parsing.app_session_result, signed=True
         )
-        if result.app_session_id != app_session_id(checked):
+        if result.app_session_id != expected_id:
             msg = "the ClearNode answered with another app session id"
             raise ClearNodeInvalidAnswerError(msg)
         return result
@@ -395,19 +385,9 @@ class ClearNodeClient(ReconnectingClient):
     ) -> AppSessionResult:
         """Submit a new state; NitroRPC/0.4 sends the intent and version + 1."""
         change = validation.intent(intent)
-        checked = self._check_state_change(session, allocations, change)
-        params: dict[str, Any] = {"app_session_id": session.app_session_id}
-        expected_version = validation.next_version(session, None)
-        if session.protocol == "NitroRPC/0.4":
-            params |= {"intent": change, "version": expected_version}
-        params["allocations"] = allocation_params(checked)
-        if session_data is not None:
-            params["session_data"] = session_data
-        result = await self._call(
-            "submit_app_state", params, parsing.app_session_result, signed=True
+        return await self._change_state(
+            "submit_app_state", session, allocations, change, session_data
         )
-        self._check_result(result, session, expected_version)
-        return result
 
     async def close_app_session(
         self,
@@ -416,17 +396,25 @@ class ClearNodeClient(ReconnectingClient):
         session_data: str | None = None,
     ) -> AppSessionResult:
         """Close a session, redistributing its holdings exactly."""
-        checked = self._check_state_change(session, allocations, "close")
-        params: dict[str, Any] = {
-            "app_session_id": session.app_session_id,
-            "allocations": allocation_params(checked),
-        }
-        if session_data is not None:
-            params["session_data"] = session_data
-        result = await self._call(
-            "close_app_session", params, parsing.app_session_result, signed=True
+        return await self._change_state(
+            "close_app_session", session, allocations, "close", session_data
         )
-        self._check_result(result, session, session.version + 1)
+
+    async def _change_state(
+        self,
+        method: str,
+        session: AppSession,
+        allocations: Sequence[Allocation],
+        change: validation.Intent | Literal["close"],
+        session_data: str | None,
+    ) -> AppSessionResult:
+        params, version = state_params(
+            session, allocations, change, session_data, wallet=self.wallet_address
+        )
+        result = await self._call(
+            method, params, parsing.app_session_result, signed=True
+        )
+        check_result(result, session, version)
         return result
 
     async def transfer(
@@ -472,23 +460,3 @@ class ClearNodeClient(ReconnectingClient):
         )
         parsing.check_method(frame, "revoke_session_key")
         self._login.revoked()
-
-    def _check_state_change(
-        self,
-        session: AppSession,
-        allocations: Sequence[Allocation],
-        change: validation.Intent | Literal["close"],
-    ) -> tuple[Allocation, ...]:
-        checked = validation.state_change(session, allocations, change)
-        validation.check_signable_alone(session, self.wallet_address)
-        return checked
-
-    @staticmethod
-    def _check_result(
-        result: AppSessionResult, session: AppSession, version: int
-    ) -> None:
-        if result.app_session_id != session.app_session_id or (
-            session.protocol == "NitroRPC/0.4" and result.version != version
-        ):
-            msg = "the ClearNode answered for another session or version"
-            raise ClearNodeInvalidAnswerError(msg)

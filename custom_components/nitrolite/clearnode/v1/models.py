@@ -5,6 +5,9 @@ App sessions map onto the library's neutral models (:class:`~..models.AppDefinit
 so that the coordinator serves both dialects; v1-only objects are defined here. Wire
 objects (key states) keep hex exactly as sent; ``to_wire`` emits what the node
 compares against: lowercase addresses, canonical amounts, uint64 as strings.
+
+Over 400 lines because it is PROTOCOL_V1 §3 as one list of models, one per wire
+object, meant to be read beside the specification.
 """
 
 from __future__ import annotations
