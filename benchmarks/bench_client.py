@@ -31,8 +31,10 @@ from custom_components.nitrolite.clearnode import (  # noqa: E402
     Allocation,
     AppDefinition,
     ClearNodeClient,
-    SignatureVerifier,
     Signer,
+)
+from custom_components.nitrolite.clearnode.v05 import (  # noqa: E402
+    SignatureVerifier,
     decode_frame,
     eip712_auth_digest,
     encode_request,

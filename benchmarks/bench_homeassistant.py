@@ -37,7 +37,13 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from benchmarks.bench_client import percentile, timed
 import custom_components.nitrolite  # noqa: F401 - found before the harness's own
-from custom_components.nitrolite.clearnode import codec, signing
+from custom_components.nitrolite.clearnode import Signer
+from custom_components.nitrolite.clearnode.v05 import (
+    app_session_id,
+    encode_response,
+    frame_response,
+    keccak256,
+)
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import (
     DEMO_BROKER_KEY,
@@ -212,16 +218,14 @@ async def bench_setup_and_services(table: Table, count: int, setups: int) -> Non
 
 def balance_frames(count: int) -> list[str]:
     """Broker-signed bu pushes with changing balances."""
-    broker = signing.Signer.from_key(DEMO_BROKER_KEY)
+    broker = Signer.from_key(DEMO_BROKER_KEY)
     frames = []
     for n in range(count):
-        res = codec.encode_response(
+        res = encode_response(
             0, "bu", {"balance_updates": [{"asset": "usdc", "amount": str(n)}]}, 1
         )
         frames.append(
-            codec.frame_response(
-                res, [broker.sign_digest(codec.keccak256(res.encode()))]
-            )
+            frame_response(res, [broker.sign_digest(keccak256(res.encode()))])
         )
     return frames
 
@@ -279,7 +283,7 @@ def seeded_state(path: Path, total: int, open_count: int, recent: int) -> None:
             "challenge": 86400,
             "nonce": nonce,
         }
-        session_id = codec.app_session_id(definition)
+        session_id = app_session_id(definition)
         is_open = nonce <= open_count
         age = 60.0 if is_open or nonce <= open_count + recent else 7 * DAY
         sessions.append(

@@ -17,24 +17,19 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 
 from benchmarks.bench_client import time_calls
-from custom_components.nitrolite.clearnode import Allocation, Signer, keccak256
-from custom_components.nitrolite.clearnode.v1.hashing import (
-    app_state_update_hash,
-    pack_state,
-)
-from custom_components.nitrolite.clearnode.v1.models import (
+from custom_components.nitrolite.clearnode import Allocation, Signer
+from custom_components.nitrolite.clearnode.v1 import (
     AppIntent,
     AppStateUpdate,
-    TransitionType,
-)
-from custom_components.nitrolite.clearnode.v1.signing import (
-    channel_signature,
-    quorum_signature,
-)
-from custom_components.nitrolite.clearnode.v1.state import (
     ChannelState,
     Ledger,
     Transition,
+    TransitionType,
+    app_state_update_hash,
+    channel_signature,
+    keccak256,
+    pack_state,
+    quorum_signature,
 )
 
 WALLET = "0x2c7536e3605d9c16a7a3d7b1898e529396a65c23"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import time
 from typing import Any
 
-from custom_components.nitrolite.clearnode import codec
+from custom_components.nitrolite.clearnode.v05 import app_session_id
 
 from .constants import SUPPORTED_PROTOCOLS
 from .errors import RPCError
@@ -122,7 +122,7 @@ class AppSessions:
     ) -> tuple[AppSession, set[str]]:
         """Open a session, moving each positive allocation out of its owner's balance."""
         _check_definition(definition)
-        session_id = codec.app_session_id(definition.as_go_mapping())
+        session_id = app_session_id(definition.as_go_mapping())
         funded: set[str] = set()
         with self._ledger.transaction():
             for allocation in allocations:

@@ -9,7 +9,13 @@ import time
 from typing import Any
 import uuid
 
-from custom_components.nitrolite.clearnode import ClearNodeError, codec, signing
+from custom_components.nitrolite.clearnode import ClearNodeError, Signer
+from custom_components.nitrolite.clearnode.v05 import (
+    compact_json,
+    eip712_auth_digest,
+    keccak256,
+    recover_address,
+)
 
 from .constants import (
     AUTH_SESSION_LIFETIME_SECONDS,
@@ -103,7 +109,7 @@ def recover_policy_signer(challenge: Challenge, signature: str) -> str:
     if not policy.application:
         raise RPCError("invalid signature")
     try:
-        digest = signing.eip712_auth_digest(
+        digest = eip712_auth_digest(
             policy.application,
             str(challenge.token),
             policy.scope,
@@ -112,7 +118,7 @@ def recover_policy_signer(challenge: Challenge, signature: str) -> str:
             policy.expires_at,
             policy.allowances,
         )
-        return signing.recover_address(digest, signature)
+        return recover_address(digest, signature)
     except ClearNodeError as err:
         raise RPCError("invalid signature") from err
 
@@ -120,7 +126,7 @@ def recover_policy_signer(challenge: Challenge, signature: str) -> str:
 class Tokens:
     """JWTs signed with the broker key (opaque to clients, 24 h lifetime)."""
 
-    def __init__(self, broker: signing.Signer) -> None:
+    def __init__(self, broker: Signer) -> None:
         """Sign and verify with the broker's secp256k1 key."""
         self._broker = broker
 
@@ -134,16 +140,18 @@ class Tokens:
             "nbf": now,
             "iat": now,
         }
-        signing_input = f"{_b64(codec.compact_json(_JWT_HEADER))}.{_b64(codec.compact_json(claims))}"
-        signature = self._broker.sign_digest(codec.keccak256(signing_input.encode()))
+        signing_input = (
+            f"{_b64(compact_json(_JWT_HEADER))}.{_b64(compact_json(claims))}"
+        )
+        signature = self._broker.sign_digest(keccak256(signing_input.encode()))
         return f"{signing_input}.{_b64_bytes(bytes.fromhex(signature[2:]))}"
 
     def verify(self, token: str) -> Policy:
         """Return the policy of a valid, unexpired token, or fail with "invalid JWT token"."""
         try:
             header, claims_text, signature = token.split(".")
-            digest = codec.keccak256(f"{header}.{claims_text}".encode())
-            signer = signing.recover_address(digest, "0x" + _unb64(signature).hex())
+            digest = keccak256(f"{header}.{claims_text}".encode())
+            signer = recover_address(digest, "0x" + _unb64(signature).hex())
             claims = json.loads(_unb64(claims_text))
             if signer != self._broker.address or claims["exp"] < time.time():
                 raise RPCError(INVALID_JWT)

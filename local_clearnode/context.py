@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import time
 from typing import Any
 
-from custom_components.nitrolite.clearnode import ClearNodeError, signing
+from custom_components.nitrolite.clearnode import ClearNodeError
+from custom_components.nitrolite.clearnode.v05 import recover_address
 
 from .auth import AuthSessions, Challenges, Tokens
 from .constants import MESSAGE_EXPIRY_SECONDS, AssetInfo
@@ -117,7 +118,7 @@ class Call:
     def recovered_signers(self) -> list[str]:
         """GetRequestSignersMap: every sig recovered over the raw req bytes."""
         digest = self.request.digest
-        return [signing.recover_address(digest, sig) for sig in self.request.signatures]
+        return [recover_address(digest, sig) for sig in self.request.signatures]
 
     def push_balances(self, wallet: str) -> None:
         """Queue a bu notification with the wallet's unified balance."""

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 import re
 
-from custom_components.nitrolite.clearnode import signing
+from custom_components.nitrolite.clearnode import to_checksum_address
 
 _ADDRESS = re.compile(r"^0[xX][0-9a-fA-F]{40}$")
 _Entry = tuple[tuple[str, str], str, Decimal, str | None, bool]
@@ -22,7 +22,7 @@ _Entry = tuple[tuple[str, str], str, Decimal, str | None, bool]
 def account_id(value: str) -> str:
     """Go's NewAccountID / common.HexToAddress: addresses are checksummed, ids kept."""
     if _ADDRESS.match(value):
-        return signing.to_checksum_address(value)
+        return to_checksum_address(value)
     return value
 
 

@@ -8,7 +8,8 @@ import re
 import time
 from typing import Any
 
-from custom_components.nitrolite.clearnode import ClearNodeError, signing
+from custom_components.nitrolite.clearnode import ClearNodeError
+from custom_components.nitrolite.clearnode.v05 import recover_address
 
 from .app_sessions import AppSession, StateUpdate, operation_result
 from .constants import ROOT_APPLICATION
@@ -185,9 +186,7 @@ def _verify_signer(call: Call) -> str:
     if not call.request.signatures:
         raise RPCError("missing participant signature")
     try:
-        signer = signing.recover_address(
-            call.request.digest, call.request.signatures[0]
-        )
+        signer = recover_address(call.request.digest, call.request.signatures[0])
     except ClearNodeError as err:
         raise RPCError("failed to verify signer") from err
     if (call.state.keys.wallet_of(signer) or signer) != call.login.user_id:

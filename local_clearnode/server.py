@@ -14,7 +14,12 @@ from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 
-from custom_components.nitrolite.clearnode import codec, signing
+from custom_components.nitrolite.clearnode import Signer
+from custom_components.nitrolite.clearnode.v05 import (
+    encode_response,
+    frame_response,
+    keccak256,
+)
 
 from . import state as state_file
 from .app_sessions import AppSession
@@ -54,8 +59,8 @@ class LocalClearNode:
         node_state = NodeState.from_json(document) if document else NodeState()
         stored_key = document.get("broker_key") if document else None
         self._broker_key = broker_key or stored_key or "0x" + secrets.token_hex(32)
-        self._broker = signing.Signer.from_key(self._broker_key)
-        self._impostor = signing.Signer.generate()
+        self._broker = Signer.from_key(self._broker_key)
+        self._impostor = Signer.generate()
         self.faults = Faults(send_raw=self._send_raw)
         self._services = Services(
             node_state, assets, self._broker.address, Tokens(self._broker), self.faults
@@ -230,11 +235,9 @@ class LocalClearNode:
                 connection.send(frame)
 
     def _frame(self, request_id: int, method: str, result: Any) -> str:
-        res = codec.encode_response(request_id, method, result, _now_ms())
+        res = encode_response(request_id, method, result, _now_ms())
         signer = self._impostor if self.faults.corrupt_signatures else self._broker
-        return codec.frame_response(
-            res, [signer.sign_digest(codec.keccak256(res.encode()))]
-        )
+        return frame_response(res, [signer.sign_digest(keccak256(res.encode()))])
 
     async def _send_raw(self, text: str) -> None:
         for connection in list(self._connections):

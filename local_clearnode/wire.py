@@ -8,7 +8,8 @@ import json
 import re
 from typing import Any
 
-from custom_components.nitrolite.clearnode import ClearNodeError, codec
+from custom_components.nitrolite.clearnode import ClearNodeError
+from custom_components.nitrolite.clearnode.v05 import extract_raw, keccak256
 
 from .params import is_int
 
@@ -41,7 +42,7 @@ class Request:
     @property
     def digest(self) -> bytes:
         """Keccak-256 of the req bytes exactly as received: what signers signed."""
-        return codec.keccak256(self.raw.encode())
+        return keccak256(self.raw.encode())
 
 
 def parse_request(frame_text: str) -> Request:
@@ -59,7 +60,7 @@ def parse_request(frame_text: str) -> Request:
     if not request_id or not method or params is None or not timestamp:
         raise FrameError(VALIDATION_FAILED)
     try:
-        raw = codec.extract_raw(frame_text, "req")
+        raw = extract_raw(frame_text, "req")
     except ClearNodeError as err:  # duplicate keys: refused rather than guessing which
         raise FrameError(INVALID_FORMAT) from err
     return Request(request_id, method, params, timestamp, raw, signatures)

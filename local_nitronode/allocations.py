@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from custom_components.nitrolite.clearnode import AmountError
-from custom_components.nitrolite.clearnode.models import Allocation
-from custom_components.nitrolite.clearnode.v1.codec import check_precision
+from custom_components.nitrolite.clearnode import Allocation, AmountError
+from custom_components.nitrolite.clearnode.v1 import check_precision
 
 from .errors import RPCError
 from .states import go_amount

@@ -14,22 +14,23 @@ import json
 import re
 from typing import Any
 
-from custom_components.nitrolite.clearnode.errors import ClearNodeValidationError
-from custom_components.nitrolite.clearnode.models import Allocation, AppDefinition
-from custom_components.nitrolite.clearnode.v1.codec import parse_wire_decimal
-from custom_components.nitrolite.clearnode.v1.hashing import (
-    app_session_id,
-    app_state_update_hash,
-    create_request_hash,
+from custom_components.nitrolite.clearnode import (
+    Allocation,
+    AppDefinition,
+    ClearNodeValidationError,
 )
-from custom_components.nitrolite.clearnode.v1.models import (
+from custom_components.nitrolite.clearnode.v1 import (
     PROTOCOL,
     AppIntent,
     AppStateUpdate,
+    ChannelState,
     TransactionType,
     TransitionType,
+    app_session_id,
+    app_state_update_hash,
+    create_request_hash,
+    parse_wire_decimal,
 )
-from custom_components.nitrolite.clearnode.v1.state import ChannelState
 
 from . import allocations as rules, params
 from .channels import (

@@ -14,18 +14,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from custom_components.nitrolite.clearnode.errors import (
+from custom_components.nitrolite.clearnode import (
     ClearNodeStateTransitionError,
     ClearNodeValidationError,
 )
-from custom_components.nitrolite.clearnode.v1.hashing import home_channel_id
-from custom_components.nitrolite.clearnode.v1.models import (
-    TransactionType,
-    TransitionType,
-)
-from custom_components.nitrolite.clearnode.v1.state import (
+from custom_components.nitrolite.clearnode.v1 import (
     ChannelDefinition,
     ChannelState,
+    TransactionType,
+    TransitionType,
+    home_channel_id,
     sig_validators_bitmap,
     validate_advancement,
     void_state,

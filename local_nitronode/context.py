@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from custom_components.nitrolite.clearnode.signing import Signer
+from custom_components.nitrolite.clearnode import Signer
 
 from .config import NodeConfig
 from .errors import ParamsError, RPCError

@@ -16,7 +16,7 @@ import re
 
 from aiohttp import web
 
-from custom_components.nitrolite.clearnode.signing import to_checksum_address
+from custom_components.nitrolite.clearnode import to_checksum_address
 
 from .constants import FAUCET_ADDRESS
 from .context import Node

@@ -11,7 +11,7 @@ from pathlib import Path
 import tempfile
 from typing import Any
 
-from custom_components.nitrolite.clearnode.v1.state import ChannelState
+from custom_components.nitrolite.clearnode.v1 import ChannelState
 
 from .store import AppSession, Channel, KeyState, NodeStore, Transaction
 

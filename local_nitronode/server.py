@@ -15,13 +15,14 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from custom_components.nitrolite.clearnode import EXACT
-from custom_components.nitrolite.clearnode.models import Allocation
-from custom_components.nitrolite.clearnode.signing import Signer
-from custom_components.nitrolite.clearnode.v1.hashing import app_state_update_hash
-from custom_components.nitrolite.clearnode.v1.models import AppIntent, AppStateUpdate
-from custom_components.nitrolite.clearnode.v1.signing import quorum_signature
-from custom_components.nitrolite.clearnode.v1.state import ChannelState
+from custom_components.nitrolite.clearnode import EXACT, Allocation, Signer
+from custom_components.nitrolite.clearnode.v1 import (
+    AppIntent,
+    AppStateUpdate,
+    ChannelState,
+    app_state_update_hash,
+    quorum_signature,
+)
 
 from . import persistence
 from .config import NodeConfig

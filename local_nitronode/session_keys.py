@@ -11,8 +11,10 @@ from dataclasses import replace
 import re
 from typing import Any
 
-from custom_components.nitrolite.clearnode.v1.hashing import app_session_key_state_hash
-from custom_components.nitrolite.clearnode.v1.models import AppSessionKeyState
+from custom_components.nitrolite.clearnode.v1 import (
+    AppSessionKeyState,
+    app_session_key_state_hash,
+)
 
 from . import params
 from .constants import (

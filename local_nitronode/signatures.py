@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from custom_components.nitrolite.clearnode.errors import ClearNodeProtocolError
-from custom_components.nitrolite.clearnode.v1.signing import (
+from custom_components.nitrolite.clearnode import ClearNodeProtocolError
+from custom_components.nitrolite.clearnode.v1 import (
     ChannelSignerType,
     QuorumSignerType,
     recover_channel_signer,

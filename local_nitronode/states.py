@@ -13,27 +13,21 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, cast
 
-from custom_components.nitrolite.clearnode.v1.codec import (
-    canonical_decimal,
-    parse_wire_decimal,
-)
-from custom_components.nitrolite.clearnode.v1.hashing import (
-    pack_state,
-    state_id,
-    transaction_id,
-)
-from custom_components.nitrolite.clearnode.v1.models import (
-    TransactionType,
-    TransitionType,
-)
-from custom_components.nitrolite.clearnode.v1.signing import channel_signature
-from custom_components.nitrolite.clearnode.v1.state import (
+from custom_components.nitrolite.clearnode.v1 import (
     ChannelState,
     Ledger,
+    TransactionType,
     Transition,
+    TransitionType,
     apply_release,
     apply_transfer_receive,
+    canonical_decimal,
+    channel_signature,
     next_state,
+    pack_state,
+    parse_wire_decimal,
+    state_id,
+    transaction_id,
     void_state,
 )
 

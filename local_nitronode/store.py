@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from custom_components.nitrolite.clearnode.v1.state import ChannelState
+from custom_components.nitrolite.clearnode.v1 import ChannelState
 
 type Holdings = dict[tuple[str, str], Decimal]
 HOME = "home"

@@ -8,7 +8,7 @@ import re
 import time
 from typing import Any
 
-from custom_components.nitrolite.clearnode import go_json
+from custom_components.nitrolite.clearnode.v05 import go_json
 
 from .gotypes import JsonNumber, load_json
 

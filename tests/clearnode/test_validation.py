@@ -141,6 +141,20 @@ def test_operate_and_close_must_redistribute_exactly() -> None:
     )
 
 
+def test_a_unit_lost_beside_a_holding_of_31_digits_is_refused() -> None:
+    """Totals are exact: 28-digit rounding would hide the unit that goes missing."""
+    huge = 10**30
+    current = session(alloc(str(huge), "1"))
+    assert_refused(
+        "allocations",
+        validation.state_change,
+        current,
+        alloc(str(huge), "0"),
+        "operate",
+    )
+    assert validation.state_change(current, alloc(str(huge + 1), "0"), "operate")
+
+
 def test_unknown_current_allocations_skip_the_sum_check() -> None:
     """When the holdings are unknown the totals cannot be checked client-side."""
     assert validation.state_change(session(None), alloc("1", "2"), "operate")
@@ -210,20 +224,27 @@ def test_transfer_rules() -> None:
     assert_refused("allocations.asset", validation.transfer, PEER, [("", "1")], WALLET)
 
 
-@pytest.mark.parametrize(
-    "value",
-    [PEER, PEER.lower(), "0x" + PEER[2:].upper(), f"  {PEER.lower()} "],
-)
-def test_addresses_without_a_checksum_or_with_a_valid_one_are_accepted(value) -> None:
-    """All-lower and all-upper hex carry no checksum; a valid EIP-55 form passes."""
-    assert validation.address(value, "to") == PEER
+def test_weights_of_splits_ours_from_the_others() -> None:
+    """Our weight, and every other participant's weight together."""
+    three = replace(
+        DEFINITION, participants=(WALLET, PEER, STRANGER), weights=(5, 7, 9)
+    )
+    assert validation.weights_of(three, WALLET) == (5, 16)
+    assert validation.weights_of(three, "0x" + "00" * 20) == (0, 21)
 
 
-def test_mixed_case_address_with_a_wrong_checksum_is_refused() -> None:
-    """A one-character typo in a checksummed address must not become another address."""
-    typo = "0x70997970C51812dc3A010C7d01b50e0d17dc79C9"  # last digit 8 -> 9
-    wrong_case = "0x70997970c51812dc3A010C7d01b50e0d17dc79C8"  # C -> c
-    for value in (typo, wrong_case):
-        with pytest.raises(ClearNodeValidationError) as err:
-            validation.address(value, "to")
-        assert err.value.field == "to"
+def test_we_can_sign_alone_only_where_our_weight_reaches_the_quorum() -> None:
+    """A participant below the quorum, or no participant at all, cannot sign alone."""
+    validation.check_signable_alone(session(), WALLET)
+    assert_refused("quorum", validation.check_signable_alone, session(), PEER)
+    assert_refused("signers", validation.check_signable_alone, session(), STRANGER)
+
+
+def test_only_we_may_fund_a_session_we_create_alone() -> None:
+    """Another participant's positive allocation needs their signature: refused."""
+    assert validation.other_funders(alloc("5", "0"), WALLET) == []
+    assert validation.other_funders(alloc("5", "1"), WALLET) == [PEER]
+    validation.check_funded_only_by(alloc("5", "0"), WALLET)
+    assert_refused(
+        "allocations", validation.check_funded_only_by, alloc("0", "1"), WALLET
+    )

@@ -10,7 +10,12 @@ from typing import Any
 from homeassistant.core import HomeAssistant, ServiceResponse
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.nitrolite.clearnode import codec, signing
+from custom_components.nitrolite.clearnode import signing
+from custom_components.nitrolite.clearnode.v05 import (
+    encode_response,
+    frame_response,
+    keccak256,
+)
 from custom_components.nitrolite.const import DOMAIN
 from custom_components.nitrolite.coordinator import NitroliteCoordinator
 from local_clearnode import LocalClearNode
@@ -68,11 +73,9 @@ async def open_session(hass: HomeAssistant, amount: str = "4") -> str:
 
 def signed_push(method: str, result: Any, key: str = BROKER_KEY) -> str:
     """Return a push frame as the broker (or the holder of ``key``) would sign it."""
-    res = codec.encode_response(0, method, result, 1_700_000_000_000)
+    res = encode_response(0, method, result, 1_700_000_000_000)
     signer = signing.Signer.from_key(key)
-    return codec.frame_response(
-        res, [signer.sign_digest(codec.keccak256(res.encode()))]
-    )
+    return frame_response(res, [signer.sign_digest(keccak256(res.encode()))])
 
 
 def balance_push(amount: Decimal | str, key: str = BROKER_KEY) -> str:

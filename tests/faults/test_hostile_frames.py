@@ -9,7 +9,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.nitrolite.clearnode import ConnectionState, codec, signing
+from custom_components.nitrolite.clearnode import ConnectionState, signing
+from custom_components.nitrolite.clearnode.v05 import (
+    encode_response,
+    frame_response,
+    keccak256,
+)
 from local_clearnode import LocalClearNode
 from tests.integration.conftest import BROKER_KEY, OTHER_BROKER_KEY
 
@@ -26,13 +31,13 @@ def nested(depth: int) -> str:
 
 def push_signed_among_thousands(amount: str) -> str:
     """Return a broker-signed bu push whose genuine signature follows thousands."""
-    res = codec.encode_response(
+    res = encode_response(
         0, "bu", {"balance_updates": [{"asset": "usdc", "amount": amount}]}, 1
     )
-    digest = codec.keccak256(res.encode())
+    digest = keccak256(res.encode())
     forged = signing.Signer.from_key(OTHER_BROKER_KEY).sign_digest(digest)
     genuine = signing.Signer.from_key(BROKER_KEY).sign_digest(digest)
-    return codec.frame_response(res, [forged] * SIGNATURE_FLOOD + [genuine])
+    return frame_response(res, [forged] * SIGNATURE_FLOOD + [genuine])
 
 
 HOSTILE_FRAMES = {

@@ -18,8 +18,8 @@ from custom_components.nitrolite.clearnode import (
     ClearNodeSessionKeyError,
     ConnectionState,
     ConnectionStateChanged,
-    client as clearnode_client,
 )
+from custom_components.nitrolite.clearnode.v05 import codec as v05_codec
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import LocalClearNode
 
@@ -27,7 +27,7 @@ from .conftest import setup_entry
 from .helpers import wait_for
 from .test_app_sessions import DEFINITION, coordinator_of, funding
 
-OLD_CLOCK = "custom_components.nitrolite.clearnode.client._now_ms"
+OLD_CLOCK = "custom_components.nitrolite.clearnode.v05.codec.now_ms"
 TEN_MINUTES_AGO_MS = 600_000
 
 
@@ -40,7 +40,7 @@ def issue(
 
 def slow_clock():
     """Make the client's timestamps ten minutes late (the server allows 60 s)."""
-    real = clearnode_client._now_ms
+    real = v05_codec.now_ms
     return patch(OLD_CLOCK, side_effect=lambda: real() - TEN_MINUTES_AGO_MS)
 
 

@@ -10,7 +10,14 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.nitrolite.clearnode import codec, signing
+from custom_components.nitrolite.clearnode import signing
+from custom_components.nitrolite.clearnode.v05 import (
+    SignatureVerifier,
+    compact_json,
+    eip712_auth_digest,
+    extract_raw,
+    frame_request,
+)
 
 RECEIVE_TIMEOUT = 10.0
 
@@ -44,14 +51,14 @@ class Peer:
     ) -> None:
         """Wrap an open socket; answers must be signed by broker_address."""
         self.ws = ws
-        self.verifier = signing.SignatureVerifier(broker_address)
+        self.verifier = SignatureVerifier(broker_address)
         self.pushes: list[Frame] = []
         self._next_id = 1
 
     async def receive(self) -> Frame:
         """Read one frame and check the broker signature over its raw res bytes."""
         text = await self.ws.receive_str(timeout=RECEIVE_TIMEOUT)
-        raw = codec.extract_raw(text, "res")
+        raw = extract_raw(text, "res")
         request_id, method, result, timestamp = json.loads(raw)
         signed = self.verifier.verify(raw, json.loads(text)["sig"])
         return Frame(request_id, method, result, timestamp, signed)
@@ -73,10 +80,10 @@ class Peer:
         """Build a signed frame the way the SDK does (raw keccak over the req bytes)."""
         if request_id is None:
             request_id, self._next_id = self._next_id, self._next_id + 1
-        req = codec.compact_json(
+        req = compact_json(
             [request_id, method, params, now_ms() if timestamp is None else timestamp]
         )
-        return request_id, codec.frame_request(
+        return request_id, frame_request(
             req, [*(s.sign_message(req) for s in signers), *extra_signatures]
         )
 
@@ -157,7 +164,7 @@ class Peer:
 
 def policy_digest(challenge: str, policy: dict[str, Any]) -> bytes:
     """Return the EIP-712 digest of a login policy."""
-    return signing.eip712_auth_digest(
+    return eip712_auth_digest(
         policy["application"],
         challenge,
         policy["scope"],

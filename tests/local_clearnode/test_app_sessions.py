@@ -5,7 +5,8 @@ from typing import Any
 
 import pytest
 
-from custom_components.nitrolite.clearnode import codec, signing
+from custom_components.nitrolite.clearnode import signing
+from custom_components.nitrolite.clearnode.v05 import app_session_id
 from local_clearnode import LocalClearNode
 
 from .conftest import Connect
@@ -74,7 +75,7 @@ async def test_create_answers_go_zero_values_and_the_derived_id(
     )
 
     assert answer.result == {
-        "app_session_id": codec.app_session_id(spec),
+        "app_session_id": app_session_id(spec),
         "application": "",
         "status": "open",
         "participants": None,

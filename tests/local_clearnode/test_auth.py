@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from custom_components.nitrolite.clearnode import codec, signing
+from custom_components.nitrolite.clearnode import signing
+from custom_components.nitrolite.clearnode.v05 import keccak256
 from local_clearnode import LocalClearNode, auth
 
 from .conftest import Connect
@@ -67,7 +68,7 @@ async def test_an_eip191_signature_of_the_policy_is_refused(
     token = challenge.result["challenge_message"]
     digest = policy_digest(token, policy)
     personal_sign = wallet.sign_digest(
-        codec.keccak256(b"\x19Ethereum Signed Message:\n32" + digest)
+        keccak256(b"\x19Ethereum Signed Message:\n32" + digest)
     )
     answer = await peer.auth_verify(token, personal_sign)
 

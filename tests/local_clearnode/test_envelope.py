@@ -2,7 +2,8 @@
 
 import json
 
-from custom_components.nitrolite.clearnode import codec, signing
+from custom_components.nitrolite.clearnode import signing
+from custom_components.nitrolite.clearnode.v05 import extract_raw
 
 from .conftest import Connect
 from .peer import Peer, now_ms
@@ -142,7 +143,7 @@ async def test_responses_are_written_with_go_html_escaping(
     assert created.method == "create_app_session", created
     assert '"application":"a\\u003cb\\u003e\\u0026c"' in raw_answer
     assert logged_in.verifier.verify(
-        codec.extract_raw(raw_answer, "res"), json.loads(raw_answer)["sig"]
+        extract_raw(raw_answer, "res"), json.loads(raw_answer)["sig"]
     )
 
 

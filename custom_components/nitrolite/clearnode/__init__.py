@@ -1,32 +1,40 @@
-"""Async client library for the ClearNode v0.5 RPC (ERC-7824 Nitrolite)."""
+"""Async client library for ERC-7824 Nitrolite nodes (ClearNode v0.5, Nitronode v1).
 
+This top level is what an application needs: the :class:`WalletClient` protocol with
+its :class:`Feature` and :class:`Dialect` flags, the v0.5 :class:`ClearNodeClient`, the
+models and events, the errors (each with a stable ``code``), amount and address
+parsing, the rules an application applies before asking (:func:`weights_of`,
+:func:`other_funders`) and :class:`Signer` to check or create keys. The dialects'
+wire APIs, for servers and tools, are the packages ``v05`` and ``v1``.
+"""
+
+from typing import TYPE_CHECKING, Any
+import warnings
+
+from . import v05
+from .addresses import parse_address, to_checksum_address
 from .amounts import EXACT, AmountError, format_amount, parse_amount
 from .base import Dialect, Feature, Subscriber, WalletClient
-from .client import ClearNodeClient
-from .codec import (
-    app_session_id,
-    compact_json,
-    decode_frame,
-    encode_request,
-    encode_response,
-    extract_raw,
-    frame_request,
-    frame_response,
-    go_json,
-    keccak256,
-)
 from .errors import (
     ClearNodeAllowanceError,
     ClearNodeAuthenticationError,
     ClearNodeBrokerChangedError,
     ClearNodeClockSkewError,
     ClearNodeConnectionError,
+    ClearNodeConnectionLostError,
     ClearNodeError,
+    ClearNodeInvalidAnswerError,
+    ClearNodeNoAnswerError,
+    ClearNodeOutcomeUnknownError,
     ClearNodeProtocolError,
+    ClearNodeRateLimitedError,
     ClearNodeRejectedError,
     ClearNodeSessionKeyError,
+    ClearNodeStateTransitionError,
     ClearNodeTimeoutError,
+    ClearNodeUnsupportedNodeError,
     ClearNodeValidationError,
+    ClearNodeVersionConflictError,
 )
 from .models import (
     Allocation,
@@ -50,23 +58,14 @@ from .models import (
     Transaction,
     TransfersReceived,
 )
-from .signing import (
-    SignatureVerifier,
-    Signer,
-    eip712_auth_digest,
-    recover_address,
-    to_checksum_address,
-)
-from .validation import address as parse_address
+from .signing import Signer
+from .v05 import ClearNodeClient
+from .validation import other_funders, weights_of
 
 __all__ = [
-    "Dialect",
-    "Feature",
-    "Subscriber",
-    "WalletClient",
     "EXACT",
-    "AmountError",
     "Allocation",
+    "AmountError",
     "AppDefinition",
     "AppSession",
     "AppSessionResult",
@@ -80,40 +79,74 @@ __all__ = [
     "Channel",
     "ChannelsUpdated",
     "ClearNodeAllowanceError",
-    "ClearNodeClient",
     "ClearNodeAuthenticationError",
     "ClearNodeBrokerChangedError",
+    "ClearNodeClient",
     "ClearNodeClockSkewError",
     "ClearNodeConnectionError",
+    "ClearNodeConnectionLostError",
     "ClearNodeError",
     "ClearNodeEvent",
+    "ClearNodeInvalidAnswerError",
+    "ClearNodeNoAnswerError",
+    "ClearNodeOutcomeUnknownError",
     "ClearNodeProtocolError",
+    "ClearNodeRateLimitedError",
     "ClearNodeRejectedError",
     "ClearNodeSessionKeyError",
+    "ClearNodeStateTransitionError",
     "ClearNodeTimeoutError",
+    "ClearNodeUnsupportedNodeError",
     "ClearNodeValidationError",
+    "ClearNodeVersionConflictError",
     "ConnectionState",
     "ConnectionStateChanged",
+    "Dialect",
+    "Feature",
     "FrameRejected",
     "Resynced",
-    "SignatureVerifier",
     "Signer",
+    "Subscriber",
     "Transaction",
     "TransfersReceived",
-    "app_session_id",
-    "compact_json",
-    "decode_frame",
-    "eip712_auth_digest",
-    "encode_request",
-    "encode_response",
-    "extract_raw",
+    "WalletClient",
     "format_amount",
-    "frame_request",
-    "frame_response",
-    "go_json",
-    "keccak256",
+    "other_funders",
     "parse_address",
     "parse_amount",
-    "recover_address",
     "to_checksum_address",
+    "weights_of",
 ]
+
+# Wire helpers this top level exported before each dialect had its own package.
+_MOVED_TO_V05 = frozenset(
+    {
+        "SignatureVerifier",
+        "app_session_id",
+        "compact_json",
+        "decode_frame",
+        "eip712_auth_digest",
+        "encode_request",
+        "encode_response",
+        "extract_raw",
+        "frame_request",
+        "frame_response",
+        "go_json",
+        "keccak256",
+        "recover_address",
+    }
+)
+
+if not TYPE_CHECKING:  # type checkers see only __all__: new code imports from v05
+
+    def __getattr__(name: str) -> Any:
+        """Still resolve the wire helpers that moved to ``v05``, with a warning."""
+        if name in _MOVED_TO_V05:
+            warnings.warn(
+                f"import {name} from the library's v05 package",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return getattr(v05, name)
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)

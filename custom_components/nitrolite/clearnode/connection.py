@@ -1,29 +1,33 @@
-"""One WebSocket to a ClearNode: send frames, match answers by id, hand out pushes.
+"""One WebSocket to a node: send frames, match answers by id, hand out pushes.
 
 This module knows nothing about a particular wire dialect: it is given a decoder that
-turns text into :class:`~.codec.InboundFrame` objects and a verifier for the broker's
-signatures. Login, methods and reconnection live in the client.
+turns text into :class:`~.frames.InboundFrame` objects and, once the node's identity
+is known, a verifier of the node's signatures. Reconnection lives in
+:mod:`.reconnect`; login and methods in the dialect's client.
+
+A request that fails tells whether it may have been applied (see :mod:`.errors`): it
+counts as sent from the moment its frame is handed to the socket.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import aiohttp
 
-from .codec import FrameKind, InboundFrame
 from .errors import (
     ClearNodeConnectionError,
+    ClearNodeConnectionLostError,
+    ClearNodeInvalidAnswerError,
+    ClearNodeNoAnswerError,
     ClearNodeProtocolError,
     ClearNodeTimeoutError,
 )
-
-if TYPE_CHECKING:
-    from .signing import SignatureVerifier
+from .frames import FrameKind, InboundFrame
 
 _LOGGER = logging.getLogger(__package__)
 MAX_REQUEST_ID = 2**53 - 1
@@ -35,7 +39,18 @@ MAX_FRAME_CHARS = 1 << 20
 MAX_HELD_FRAMES = 16
 
 
-async def verify_frame(verifier: SignatureVerifier, frame: InboundFrame) -> bool:
+class FrameVerifier(Protocol):
+    """Checks the node's signatures on a frame."""
+
+    @property
+    def fast(self) -> bool:
+        """Whether a check is cheap enough to run on the event loop."""
+
+    def verify(self, signed_text: str, signatures: Sequence[str]) -> bool:
+        """Return True when one of ``signatures`` over ``signed_text`` is the node's."""
+
+
+async def verify_frame(verifier: FrameVerifier, frame: InboundFrame) -> bool:
     """Check the broker's signature, off the event loop when signing is slow."""
     if verifier.fast:
         return verifier.verify(frame.signed_text, frame.signatures)
@@ -79,6 +94,7 @@ class _Pending:
     future: asyncio.Future[InboundFrame] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    sent: bool = False  # the frame was handed to the socket: it may have arrived
 
 
 class RequestIds:
@@ -115,7 +131,7 @@ class Connection:
         self._send_lock = asyncio.Lock()
         self._pending: dict[int, _Pending] = {}
         self._unverified: list[InboundFrame] = []
-        self._verifier: SignatureVerifier | None = None
+        self._verifier: FrameVerifier | None = None
         self._reader: asyncio.Task[None] | None = None
         self._closed = asyncio.Event()
         self._error: ClearNodeConnectionError | None = None
@@ -138,7 +154,7 @@ class Connection:
         """Return once the socket is gone."""
         await self._closed.wait()
 
-    async def trust(self, verifier: SignatureVerifier) -> None:
+    async def trust(self, verifier: FrameVerifier) -> None:
         """Verify frames with ``verifier`` from now on, including those held back."""
         self._verifier = verifier
         held, self._unverified = self._unverified, []
@@ -158,36 +174,39 @@ class Connection:
         ``verify=False`` is only for the very first ``get_config``, whose answer names
         the broker; the caller checks that answer's signature itself.
         """
+        pending = _Pending(method, verify)
         try:
             async with asyncio.timeout(timeout):
                 async with self._slots:
-                    pending = await self._send(method, build, verify=verify)
+                    await self._send(pending, build)
                     return await pending.future
         except TimeoutError:
-            msg = f"no answer to {method} within {timeout:g} s"
+            if pending.sent:
+                msg = f"no answer to {method} within {timeout:g} s"
+                raise ClearNodeNoAnswerError(msg) from None
+            msg = f"{method} found no free request slot within {timeout:g} s"
             raise ClearNodeTimeoutError(msg) from None
 
     async def _send(
-        self, method: str, build: Callable[[int], Awaitable[str]], *, verify: bool
-    ) -> _Pending:
+        self, pending: _Pending, build: Callable[[int], Awaitable[str]]
+    ) -> None:
         # Building (signing) and sending happen under one lock, so frames leave in
         # the order they were built; the server handles them in arrival order.
         async with self._send_lock:
             self._raise_if_closed()
             request_id = self._ids.next()
             text = await build(request_id)
-            pending = _Pending(method, verify)
             self._pending[request_id] = pending
             pending.future.add_done_callback(
                 lambda _: self._pending.pop(request_id, None)
             )
+            pending.sent = True
             try:
                 await self._websocket.send_str(text)
             except (aiohttp.ClientError, OSError, RuntimeError) as err:
                 pending.future.cancel()
-                msg = f"cannot send {method}: connection lost"
+                msg = f"cannot send {pending.method}: connection lost"
                 raise ClearNodeConnectionError(msg) from err
-            return pending
 
     def _raise_if_closed(self) -> None:
         if self._error is not None:
@@ -232,7 +251,7 @@ class Connection:
         self._error = error
         for pending in list(self._pending.values()):
             if not pending.future.done():
-                pending.future.set_exception(ClearNodeConnectionError(str(error)))
+                pending.future.set_exception(ClearNodeConnectionLostError(str(error)))
         self._closed.set()
         if notify:
             self._observer.on_closed(error)
@@ -300,4 +319,4 @@ class Connection:
         self._observer.on_frame_rejected(reason)
         pending = self._pending.get(frame.request_id)
         if frame.kind is not FrameKind.PUSH and pending and not pending.future.done():
-            pending.future.set_exception(ClearNodeProtocolError(reason))
+            pending.future.set_exception(ClearNodeInvalidAnswerError(reason))

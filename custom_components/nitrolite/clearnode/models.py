@@ -1,99 +1,16 @@
-"""Typed results and events of the ClearNode client (amounts are Decimal)."""
+"""The library's models and events, whatever the dialect (amounts are Decimal).
+
+Each dialect parses its own wire format into these (``v05.parsing``, ``v1.models``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from .amounts import AmountError, parse_decimal
-from .errors import ClearNodeError, ClearNodeProtocolError, ClearNodeValidationError
-from .signing import to_checksum_address
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-_ADDRESS_HEX = re.compile(r"0x[0-9a-fA-F]{40}")
-
-
-def _fail(what: str) -> ClearNodeProtocolError:
-    return ClearNodeProtocolError(f"unexpected server data: {what}")
-
-
-def _mapping(value: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _fail(f"{what} is not an object")
-    return value
-
-
-def _str(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str):
-        raise _fail(f"{key} is not a string")
-    return value
-
-
-def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
-    value = data.get(key)
-    return None if value in {None, ""} else _str(data, key)
-
-
-def _int(data: Mapping[str, Any], key: str) -> int:
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _fail(f"{key} is not an integer")
-    return value
-
-
-def _decimal(data: Mapping[str, Any], key: str) -> Decimal:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _fail(f"{key} is not an amount")
-    try:
-        return parse_decimal(value if isinstance(value, str | int) else repr(value))
-    except AmountError as err:
-        raise _fail(f"{key} is not an amount: {err}") from None
-
-
-def _address(data: Mapping[str, Any], key: str) -> str:
-    try:
-        return to_checksum_address(_str(data, key))
-    except ClearNodeValidationError:
-        raise _fail(f"{key} is not an address") from None
-
-
-def _account(data: Mapping[str, Any], key: str) -> str:
-    """Wallet addresses in EIP-55; other account ids (app sessions) as sent."""
-    value = _str(data, key)
-    return to_checksum_address(value) if _ADDRESS_HEX.fullmatch(value) else value
-
-
-def _list(data: Mapping[str, Any], key: str) -> list[Any]:
-    value = data.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _fail(f"{key} is not a list")
-    return value
-
-
-def _addresses(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    return tuple(_address({"a": item}, "a") for item in _list(data, key))
-
-
-def _ints(data: Mapping[str, Any], key: str) -> tuple[int, ...]:
-    return tuple(_int({"i": item}, "i") for item in _list(data, key))
-
-
-def parse_list[T](
-    data: Any, key: str, parse: Callable[[Mapping[str, Any]], T]
-) -> tuple[T, ...]:
-    """Parse ``data[key]`` as a list of objects with ``parse``."""
-    items = _list(_mapping(data, "result"), key)
-    return tuple(parse(_mapping(item, key)) for item in items)
+from .errors import ClearNodeError
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,16 +22,6 @@ class Asset:
     symbol: str
     decimals: int
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Asset:
-        """Parse ``{token, chain_id, symbol, decimals}``."""
-        return cls(
-            _account(data, "token"),
-            _int(data, "chain_id"),
-            _str(data, "symbol"),
-            _int(data, "decimals"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Balance:
@@ -122,11 +29,6 @@ class Balance:
 
     asset: str
     amount: Decimal
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Balance:
-        """Parse ``{asset, amount}``."""
-        return cls(_str(data, "asset"), _decimal(data, "amount"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,15 +38,6 @@ class Allocation:
     participant: str
     asset: str
     amount: Decimal
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Allocation:
-        """Parse ``{participant, asset, amount}``."""
-        return cls(
-            _address(data, "participant"),
-            _str(data, "asset"),
-            _decimal(data, "amount"),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,30 +52,8 @@ class AppDefinition:
     challenge: int
     nonce: int
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> AppDefinition:
-        """Parse a definition object (``application`` may be absent or empty)."""
-        return cls(
-            _opt_str(data, "application") or "",
-            _str(data, "protocol"),
-            _addresses(data, "participants"),
-            _ints(data, "weights"),
-            _int(data, "quorum"),
-            _int(data, "challenge"),
-            _int(data, "nonce"),
-        )
-
 
 type AppSessionStatus = Literal["open", "closed"]
-
-
-def _status(data: Mapping[str, Any]) -> AppSessionStatus:
-    status = _str(data, "status")
-    if status == "open":
-        return "open"
-    if status == "closed":
-        return "closed"
-    raise _fail("status is neither open nor closed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,30 +88,6 @@ class AppSession:
             self.nonce,
         )
 
-    @classmethod
-    def from_wire(
-        cls,
-        data: Mapping[str, Any],
-        allocations: tuple[Allocation, ...] | None = None,
-    ) -> AppSession:
-        """Parse an app session object; ``allocations`` None means unknown."""
-        return cls(
-            app_session_id=_str(data, "app_session_id"),
-            application=_opt_str(data, "application") or "",
-            status=_status(data),
-            participants=_addresses(data, "participants"),
-            weights=_ints(data, "weights"),
-            quorum=_int(data, "quorum"),
-            protocol=_str(data, "protocol"),
-            challenge=_int(data, "challenge"),
-            nonce=_int(data, "nonce"),
-            version=_int(data, "version"),
-            session_data=_opt_str(data, "session_data"),
-            created_at=_opt_str(data, "created_at") or "",
-            updated_at=_opt_str(data, "updated_at") or "",
-            allocations=allocations,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class AppSessionResult:
@@ -249,11 +96,6 @@ class AppSessionResult:
     app_session_id: str
     version: int
     status: AppSessionStatus
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> AppSessionResult:
-        """Parse ``{app_session_id, version, status, …zero fields}``."""
-        return cls(_str(data, "app_session_id"), _int(data, "version"), _status(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,19 +110,6 @@ class Transaction:
     amount: Decimal
     created_at: str
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Transaction:
-        """Parse a transaction object."""
-        return cls(
-            _int(data, "id"),
-            _str(data, "tx_type"),
-            _account(data, "from_account"),
-            _account(data, "to_account"),
-            _str(data, "asset"),
-            _decimal(data, "amount"),
-            _opt_str(data, "created_at") or "",
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Channel:
@@ -294,19 +123,6 @@ class Channel:
     chain_id: int
     version: int
 
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> Channel:
-        """Parse the fields of a ``Channel`` object the client uses."""
-        return cls(
-            _str(data, "channel_id"),
-            _account(data, "participant"),
-            _str(data, "status"),
-            _account(data, "token"),
-            _decimal(data, "amount"),
-            _int(data, "chain_id"),
-            _int(data, "version"),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class BrokerConfig:
@@ -314,12 +130,6 @@ class BrokerConfig:
 
     broker_address: str
     networks: tuple[dict[str, Any], ...]
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> BrokerConfig:
-        """Parse ``{broker_address, networks}``."""
-        networks = tuple(dict(_mapping(n, "network")) for n in _list(data, "networks"))
-        return cls(_address(data, "broker_address"), networks)
 
 
 class ConnectionState(StrEnum):

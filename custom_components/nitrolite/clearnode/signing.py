@@ -1,33 +1,30 @@
-"""secp256k1 keys and signatures for ClearNode v0.5 (PROTOCOL.md §4, §5).
+"""secp256k1 keys, signatures and recovery, shared by every dialect.
 
 Signatures are byte-identical to ``eth_account.Account.unsafe_sign_hash``: the nonce
 is RFC 6979 (HMAC-SHA256) exactly as eth-keys derives it, ``s`` is low-s normalised
 and ``v`` is 27/28. Point multiplication uses fastecdsa when it can be imported,
 otherwise the slow pure Python eth-keys backend; :data:`BACKEND` tells which is active.
+What a dialect signs (which digest of which bytes) is the dialect's business.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 import secrets
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from .amounts import format_amount
-from .codec import keccak256
+from .addresses import to_checksum_address
+from .digests import keccak256
 from .errors import ClearNodeProtocolError, ClearNodeValidationError
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from decimal import Decimal
 
 # secp256k1 domain parameters.
 CURVE_P = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F
 CURVE_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _HALF_N = CURVE_N // 2
 _SIGNATURE_HEX = re.compile(r"0x[0-9a-fA-F]{130}")
-_ADDRESS_HEX = re.compile(r"0x[0-9a-fA-F]{40}")
 _KEY_HEX = re.compile(r"(0x)?[0-9a-fA-F]{64}")
 
 type PublicKey = tuple[int, int]
@@ -165,20 +162,6 @@ def _default_backend() -> SigningBackend:
 BACKEND: SigningBackend = _default_backend()
 
 
-def to_checksum_address(address: str) -> str:
-    """Return the EIP-55 form of a 0x-prefixed 20-byte hex address."""
-    if not isinstance(address, str) or not _ADDRESS_HEX.fullmatch(address):
-        raise ClearNodeValidationError(
-            field="address", message="not a 0x-prefixed 20-byte address"
-        )
-    lower = address[2:].lower()
-    digest = keccak256(lower.encode()).hex()
-    return "0x" + "".join(
-        c.upper() if int(h, 16) >= 8 else c  # noqa: PLR2004 - EIP-55 nibble rule
-        for c, h in zip(lower, digest, strict=False)
-    )
-
-
 def public_key_to_address(public_key: PublicKey) -> str:
     """Return the EIP-55 address of an uncompressed public key."""
     x, y = public_key
@@ -250,8 +233,15 @@ class Signer:
             s, parity = CURVE_N - s, parity ^ 1
         return "0x" + (r.to_bytes(32) + s.to_bytes(32) + bytes([27 + parity])).hex()
 
+    async def async_sign_digest(self, digest: bytes) -> str:
+        """Sign on the event loop when that is cheap, else in the default executor."""
+        if self.fast:
+            return self.sign_digest(digest)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.sign_digest, digest)
+
     def sign_message(self, text: str) -> str:
-        """Sign keccak256(utf8(text)), raw (no EIP-191 prefix), as ClearNode expects."""
+        """Sign keccak256(utf8(text)), raw (no EIP-191 prefix), as ClearNode v0.5 does."""
         return self.sign_digest(keccak256(text.encode()))
 
     def __repr__(self) -> str:
@@ -266,7 +256,8 @@ class Signer:
         raise TypeError(msg)
 
 
-def _split_signature(signature_hex: str) -> tuple[int, int, int]:
+def split_signature(signature_hex: str) -> tuple[int, int, int]:
+    """Return ``(recid, r, s)`` of a 65-byte 0x-hex signature (v 27/28 or 0/1)."""
     if not _SIGNATURE_HEX.fullmatch(signature_hex):
         msg = "invalid signature: not 65 bytes of 0x-hex"
         raise ClearNodeProtocolError(msg)
@@ -283,104 +274,12 @@ def recover_address(
     digest: bytes, signature_hex: str, backend: SigningBackend | None = None
 ) -> str:
     """Return the EIP-55 signer of ``digest`` (ClearNodeProtocolError if invalid)."""
-    recid, r, s = _split_signature(signature_hex)
-    public_key = (backend or BACKEND).recover(_check_digest(digest), recid, r, s)
-    return public_key_to_address(public_key)
+    return public_key_to_address(recover_public_key(digest, signature_hex, backend))
 
 
-class SignatureVerifier:
-    """Checks that raw signed text carries a signature of one expected address.
-
-    The first valid signature reveals the signer's public key (it recovers to the
-    expected address); later signatures are checked against that key directly,
-    which skips the square root and the recovery.
-    """
-
-    __slots__ = ("_address", "_backend", "_public_key")
-
-    def __init__(self, address: str, backend: SigningBackend | None = None) -> None:
-        """Expect signatures by ``address`` (any case)."""
-        self._address = to_checksum_address(address)
-        self._backend = backend or BACKEND
-        self._public_key: PublicKey | None = None
-
-    @property
-    def address(self) -> str:
-        """The expected signer, EIP-55."""
-        return self._address
-
-    @property
-    def fast(self) -> bool:
-        """Whether verification is cheap enough to run on the event loop."""
-        return self._backend.fast
-
-    def verify(self, signed_text: str, signatures: Sequence[str]) -> bool:
-        """Return True when one of ``signatures`` over ``signed_text`` is ours."""
-        digest = keccak256(signed_text.encode())
-        for signature in signatures:
-            try:
-                if self._verify_one(digest, signature):
-                    return True
-            except ClearNodeProtocolError:
-                continue
-        return False
-
-    def _verify_one(self, digest: bytes, signature: str) -> bool:
-        recid, r, s = _split_signature(signature)
-        z = int.from_bytes(digest)
-        if self._public_key is not None:
-            return self._backend.verify(z, r, s, self._public_key)
-        public_key = self._backend.recover(z, recid, r, s)
-        if public_key_to_address(public_key) != self._address:
-            return False
-        self._public_key = public_key
-        return True
-
-
-# EIP-712 for the login policy (§5.2). The types are fixed, so the encoding is direct.
-_DOMAIN_TYPEHASH = keccak256(b"EIP712Domain(string name)")
-_ALLOWANCE_TYPE = b"Allowance(string asset,string amount)"
-_ALLOWANCE_TYPEHASH = keccak256(_ALLOWANCE_TYPE)
-_POLICY_TYPEHASH = keccak256(
-    b"Policy(string challenge,string scope,address wallet,address session_key,"
-    b"uint64 expires_at,Allowance[] allowances)" + _ALLOWANCE_TYPE
-)
-
-
-def _address_word(address: str) -> bytes:
-    return bytes.fromhex(to_checksum_address(address)[2:]).rjust(32, b"\x00")
-
-
-def _allowance_hash(asset: str, amount: Decimal | str) -> bytes:
-    amount_text = amount if isinstance(amount, str) else format_amount(amount)
-    return keccak256(
-        _ALLOWANCE_TYPEHASH
-        + keccak256(asset.encode())
-        + keccak256(amount_text.encode())
-    )
-
-
-def eip712_auth_digest(  # noqa: PLR0913, PLR0917 - the signed Policy fields
-    application: str,
-    challenge: str,
-    scope: str,
-    wallet: str,
-    session_key: str,
-    expires_at: int,
-    allowances: Sequence[tuple[str, Decimal | str]],
-) -> bytes:
-    """Return the EIP-712 digest the wallet signs in ``auth_verify``."""
-    if not 0 <= expires_at < 2**64:
-        raise ClearNodeValidationError(field="expires_at", message="must fit in uint64")
-    domain = keccak256(_DOMAIN_TYPEHASH + keccak256(application.encode()))
-    allowance_hashes = b"".join(_allowance_hash(a, m) for a, m in allowances)
-    policy = keccak256(
-        _POLICY_TYPEHASH
-        + keccak256(challenge.encode())
-        + keccak256(scope.encode())
-        + _address_word(wallet)
-        + _address_word(session_key)
-        + expires_at.to_bytes(32)
-        + keccak256(allowance_hashes)
-    )
-    return keccak256(b"\x19\x01" + domain + policy)
+def recover_public_key(
+    digest: bytes, signature_hex: str, backend: SigningBackend | None = None
+) -> PublicKey:
+    """Return the public key that signed ``digest`` (ClearNodeProtocolError if invalid)."""
+    recid, r, s = split_signature(signature_hex)
+    return (backend or BACKEND).recover(_check_digest(digest), recid, r, s)

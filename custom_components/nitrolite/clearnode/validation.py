@@ -1,7 +1,8 @@
 """Client-side checks that mirror the ClearNode's rules (PROTOCOL.md §7.8 – §7.11).
 
 Every failure is a ClearNodeValidationError naming the offending field, raised before
-anything is signed or sent.
+anything is signed or sent. Sums and differences of amounts are computed in
+:data:`~.amounts.EXACT`: a rounded total could hide a unit that goes missing.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Literal
 
-from .amounts import AmountError, parse_amount
+from .addresses import parse_address
+from .amounts import EXACT, AmountError, parse_amount
 from .errors import ClearNodeValidationError
 from .models import Allocation, AppDefinition, AppSession
-from .signing import to_checksum_address
 
 SUPPORTED_PROTOCOLS = frozenset({"NitroRPC/0.2", "NitroRPC/0.4"})
 type Intent = Literal["operate", "deposit", "withdraw"]
@@ -24,25 +25,6 @@ _UINT64 = 2**64
 
 def _invalid(field: str, message: str) -> ClearNodeValidationError:
     return ClearNodeValidationError(field=field, message=message)
-
-
-def address(value: str, field: str) -> str:
-    """Return ``value`` in EIP-55 form, or fail naming ``field``.
-
-    All-lower and all-upper hex carry no checksum and are accepted; mixed case must be
-    a valid EIP-55 checksum, so that a typo cannot turn into another valid address.
-    """
-    if not isinstance(value, str):
-        raise _invalid(field, "not a valid 0x address")
-    value = value.strip()
-    try:
-        checksummed = to_checksum_address(value)
-    except ClearNodeValidationError:
-        raise _invalid(field, "not a valid 0x address") from None
-    digits = value[2:]
-    if digits not in {digits.lower(), digits.upper()} and value != checksummed:
-        raise _invalid(field, "mixed-case address with an invalid EIP-55 checksum")
-    return checksummed
 
 
 def amount(value: Decimal | str | int, field: str) -> Decimal:
@@ -68,7 +50,7 @@ def definition(value: AppDefinition) -> AppDefinition:
         raise _invalid("protocol", "must be NitroRPC/0.2 or NitroRPC/0.4")
     if len(value.participants) < 2:  # noqa: PLR2004 - server minimum
         raise _invalid("participants", "at least two participants are required")
-    participants = tuple(address(p, "participants") for p in value.participants)
+    participants = tuple(parse_address(p, "participants") for p in value.participants)
     if len(value.weights) != len(participants):
         raise _invalid("weights", "one weight per participant is required")
     weights = tuple(_uint64(w, "weights") for w in value.weights)
@@ -89,11 +71,11 @@ def allocations(
     values: Iterable[Allocation], participants: Sequence[str]
 ) -> tuple[Allocation, ...]:
     """Check allocations: members only, known asset names, amounts >= 0."""
-    members = {address(p, "participants") for p in participants}
+    members = {parse_address(p, "participants") for p in participants}
     checked: list[Allocation] = []
     seen: set[tuple[str, str]] = set()
     for item in values:
-        participant = address(item.participant, "allocations.participant")
+        participant = parse_address(item.participant, "allocations.participant")
         if participant not in members:
             raise _invalid("allocations.participant", "not a session participant")
         if not isinstance(item.asset, str) or not item.asset:
@@ -113,7 +95,7 @@ def _holdings(values: Iterable[Allocation]) -> Holdings:
 def _totals(values: Iterable[Allocation]) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for item in values:
-        totals[item.asset] += item.amount
+        totals[item.asset] = EXACT.add(totals[item.asset], item.amount)
     return {asset: total for asset, total in totals.items() if total}
 
 
@@ -126,7 +108,10 @@ def redistribution(current: Iterable[Allocation], new: Iterable[Allocation]) -> 
 def _changes(current: Iterable[Allocation], new: Iterable[Allocation]) -> list[Decimal]:
     before, after = _holdings(current), _holdings(new)
     keys = before.keys() | after.keys()
-    return [after.get(k, Decimal(0)) - before.get(k, Decimal(0)) for k in keys]
+    return [
+        EXACT.subtract(after.get(k, Decimal(0)), before.get(k, Decimal(0)))
+        for k in keys
+    ]
 
 
 def deposit(current: Iterable[Allocation], new: Iterable[Allocation]) -> None:
@@ -185,16 +170,52 @@ def next_version(session: AppSession, version: int | None) -> int:
 
 def signers(signer_addresses: Iterable[str], participants: Sequence[str]) -> None:
     """Every signer must be a participant: a stray signature fails the request."""
-    members = {address(p, "participants") for p in participants}
-    if any(address(s, "signers") not in members for s in signer_addresses):
+    members = {parse_address(p, "participants") for p in participants}
+    if any(parse_address(s, "signers") not in members for s in signer_addresses):
         raise _invalid("signers", "a signer is not a session participant")
+
+
+def weights_of(definition: AppDefinition | AppSession, wallet: str) -> tuple[int, int]:
+    """Return ``wallet``'s weight and the other participants' weights together."""
+    own = others = 0
+    for participant, weight in zip(
+        definition.participants, definition.weights, strict=False
+    ):
+        if participant == wallet:
+            own += weight
+        else:
+            others += weight
+    return own, others
+
+
+def check_signable_alone(session: AppSession, wallet: str) -> None:
+    """We sign for ``wallet`` only: it must take part, and its weight reach the quorum."""
+    signers([wallet], session.participants)
+    own, _ = weights_of(session, wallet)
+    if own < session.quorum:
+        raise _invalid("quorum", "our weight alone does not reach the quorum")
+
+
+def other_funders(allocations: Iterable[Allocation], wallet: str) -> list[str]:
+    """Return, sorted, the participants other than ``wallet`` that put funds in."""
+    return sorted(
+        {a.participant for a in allocations if a.amount > 0 and a.participant != wallet}
+    )
+
+
+def check_funded_only_by(allocations: Iterable[Allocation], wallet: str) -> None:
+    """Refuse funds of others in a session ``wallet`` creates alone: they must sign."""
+    if other_funders(allocations, wallet):
+        raise _invalid(
+            "allocations", "only our wallet can fund a session it creates alone"
+        )
 
 
 def transfer(
     destination: str, values: Iterable[tuple[str, Decimal | str]], sender: str
 ) -> tuple[str, tuple[tuple[str, Decimal], ...]]:
     """Check a transfer: valid destination other than us, positive amounts."""
-    target = address(destination, "destination")
+    target = parse_address(destination, "destination")
     if target == sender:
         raise _invalid("destination", "cannot transfer to yourself")
     checked = tuple(

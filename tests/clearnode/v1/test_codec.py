@@ -9,7 +9,6 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.nitrolite.clearnode.amounts import AmountError
-from custom_components.nitrolite.clearnode.codec import FrameKind
 from custom_components.nitrolite.clearnode.connection import MAX_FRAME_CHARS
 from custom_components.nitrolite.clearnode.errors import (
     ClearNodeProtocolError,
@@ -18,6 +17,7 @@ from custom_components.nitrolite.clearnode.errors import (
     ClearNodeValidationError,
     ClearNodeVersionConflictError,
 )
+from custom_components.nitrolite.clearnode.frames import FrameKind
 from custom_components.nitrolite.clearnode.v1.codec import (
     MAX_DEPTH,
     MAX_REASON_CHARS,

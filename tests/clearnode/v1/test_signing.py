@@ -7,12 +7,9 @@ from eth_account.messages import encode_defunct
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from custom_components.nitrolite.clearnode.addresses import to_checksum_address
 from custom_components.nitrolite.clearnode.errors import ClearNodeProtocolError
-from custom_components.nitrolite.clearnode.signing import (
-    CURVE_N,
-    Signer,
-    to_checksum_address,
-)
+from custom_components.nitrolite.clearnode.signing import CURVE_N, Signer
 from custom_components.nitrolite.clearnode.v1 import hashing
 from custom_components.nitrolite.clearnode.v1.models import (
     AppSessionKeyState,

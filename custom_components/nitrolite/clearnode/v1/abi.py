@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from custom_components.nitrolite.clearnode.errors import ClearNodeValidationError
+from ..errors import ClearNodeValidationError
 
 _WORD = 32
 

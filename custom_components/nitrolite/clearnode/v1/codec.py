@@ -2,7 +2,7 @@
 
 Requests are JSON arrays with no envelope signature; answers are type 2 (result) or 4
 (``{"error": text}``). :func:`decode_frame` returns the dialect-neutral
-:class:`~..codec.InboundFrame` the connection consumes. Amounts travel as decimal
+:class:`~..frames.InboundFrame` the connection consumes. Amounts travel as decimal
 strings that the node parses with shopspring/decimal and hashes in its ``String()``
 form; hex travels lowercase.
 """
@@ -16,27 +16,17 @@ import json
 import re
 from typing import Any, TypeGuard
 
-from custom_components.nitrolite.clearnode.amounts import (
-    AmountError,
-    format_amount,
-    parse_decimal,
-)
-from custom_components.nitrolite.clearnode.codec import (
-    FrameKind,
-    InboundFrame,
-    compact_json,
-)
-from custom_components.nitrolite.clearnode.connection import (
-    MAX_FRAME_CHARS,
-    MAX_REQUEST_ID,
-)
-from custom_components.nitrolite.clearnode.errors import (
+from ..addresses import is_hex_address
+from ..amounts import AmountError, format_amount, parse_decimal
+from ..connection import MAX_FRAME_CHARS, MAX_REQUEST_ID
+from ..errors import (
     ClearNodeProtocolError,
     ClearNodeRateLimitedError,
     ClearNodeRejectedError,
     ClearNodeValidationError,
     ClearNodeVersionConflictError,
 )
+from ..frames import FrameKind, InboundFrame, compact_json
 
 UINT64_LIMIT = 1 << 64
 # The node closes the socket (1009) on larger inbound frames (v1.3+ default).
@@ -52,7 +42,6 @@ _VERSION_CONFLICT = re.compile(
     r"invalid app session version: expected (\d{1,20}), got (\d{1,20})"
 )
 _HEX = re.compile(r"0x[0-9a-fA-F]*")
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _KINDS = {
     2: FrameKind.RESPONSE,
     3: FrameKind.PUSH,
@@ -209,6 +198,6 @@ def hex_to_bytes(value: str, size: int, field: str) -> bytes:
 
 def wire_address(value: str, field: str) -> str:
     """Return a 0x address in the lowercase form the node compares against."""
-    if not isinstance(value, str) or not _ADDRESS.fullmatch(value):
+    if not is_hex_address(value):
         raise ClearNodeValidationError(field, "not a 0x-prefixed 20-byte address")
     return value.lower()

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 import re
-from typing import TYPE_CHECKING
 
-from custom_components.nitrolite.clearnode.amounts import EXACT
-from custom_components.nitrolite.clearnode.codec import keccak256
-from custom_components.nitrolite.clearnode.errors import ClearNodeValidationError
-
+from ..amounts import EXACT
+from ..digests import keccak256
+from ..errors import ClearNodeValidationError
+from ..models import AppDefinition
 from . import abi
+from .channels import ChannelDefinition, ChannelState, Ledger, Transition
 from .codec import canonical_decimal, hex_to_bytes
-from .models import TransitionType
-
-if TYPE_CHECKING:
-    from custom_components.nitrolite.clearnode.models import AppDefinition
-
-    from .models import AppSessionKeyState, AppStateUpdate, ChannelSessionKeyState
-    from .state import ChannelDefinition, ChannelState, Ledger, Transition
+from .models import (
+    AppSessionKeyState,
+    AppStateUpdate,
+    ChannelSessionKeyState,
+    TransitionType,
+)
 
 # The first byte of every home channel id: the ChannelHub contract version.
 CHANNEL_HUB_VERSION = 1

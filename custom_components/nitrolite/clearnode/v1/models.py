@@ -5,6 +5,9 @@ App sessions map onto the library's neutral models (:class:`~..models.AppDefinit
 so that the coordinator serves both dialects; v1-only objects are defined here. Wire
 objects (key states) keep hex exactly as sent; ``to_wire`` emits what the node
 compares against: lowercase addresses, canonical amounts, uint64 as strings.
+
+Over 400 lines because it is PROTOCOL_V1 §3 as one list of models, one per wire
+object, meant to be read beside the specification.
 """
 
 from __future__ import annotations
@@ -18,18 +21,9 @@ from enum import IntEnum
 import re
 from typing import Any
 
-from custom_components.nitrolite.clearnode.errors import (
-    ClearNodeUnsupportedNodeError,
-    ClearNodeValidationError,
-)
-from custom_components.nitrolite.clearnode.models import (
-    Allocation,
-    AppDefinition,
-    AppSession,
-    AppSessionStatus,
-)
-from custom_components.nitrolite.clearnode.signing import to_checksum_address
-
+from ..addresses import to_checksum_address
+from ..errors import ClearNodeUnsupportedNodeError, ClearNodeValidationError
+from ..models import Allocation, AppDefinition, AppSession, AppSessionStatus
 from . import wire
 from .codec import canonical_decimal, wire_address
 

@@ -18,14 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
-from custom_components.nitrolite.clearnode.codec import keccak256
-from custom_components.nitrolite.clearnode.errors import ClearNodeProtocolError
-from custom_components.nitrolite.clearnode.signing import (
-    Signer,
-    recover_address,
-    to_checksum_address,
-)
-
+from ..addresses import to_checksum_address
+from ..digests import eip191_digest
+from ..errors import ClearNodeProtocolError
+from ..signing import Signer, recover_address
 from . import abi
 from .hashing import pack_channel_key_authorization
 
@@ -48,12 +44,6 @@ class ChannelSignerType(IntEnum):
 
     WALLET = 0x00
     SESSION_KEY = 0x01
-
-
-def eip191_digest(message: bytes) -> bytes:
-    """Return the EIP-191 digest: keccak256 of the personal-message prefix and ``message``."""
-    prefix = b"\x19Ethereum Signed Message:\n" + str(len(message)).encode()
-    return keccak256(prefix + message)
 
 
 def personal_sign(signer: Signer, message: bytes) -> str:

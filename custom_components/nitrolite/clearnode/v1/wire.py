@@ -12,12 +12,8 @@ from decimal import Decimal
 import re
 from typing import Any
 
-from custom_components.nitrolite.clearnode.amounts import MAX_AMOUNT_CHARS, AmountError
-from custom_components.nitrolite.clearnode.errors import (
-    ClearNodeProtocolError,
-    ClearNodeValidationError,
-)
-
+from ..amounts import MAX_AMOUNT_CHARS, AmountError
+from ..errors import ClearNodeProtocolError, ClearNodeValidationError
 from .codec import UINT64_LIMIT, hex_to_bytes, is_uint, parse_wire_decimal
 
 MAX_TEXT_CHARS = 4096

@@ -1,27 +1,22 @@
-"""ClearNode v0.5 wire encoding: the ``req``/``res`` envelope (PROTOCOL.md §3, §4, §8).
+"""ClearNode v0.5 wire encoding: the ``req``/``res`` envelope (PROTOCOL.md §3, §4).
 
-This module is the v0.5 "dialect" of the wire format. The connection only relies on
-:func:`decode_frame` returning an :class:`InboundFrame`; a later dialect can provide its
-own decoder with the same result type.
+A request is signed over the exact text of its ``req`` array, an answer over the exact
+text of its ``res`` array, so both are framed around text that is never re-encoded.
+:func:`decode_frame` returns the dialect-neutral :class:`~..frames.InboundFrame`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from enum import StrEnum
 import json
 import re
-from typing import TYPE_CHECKING, Any, Literal
+import time
+from typing import Any, Literal
 
-from eth_hash.auto import keccak
-
-from .amounts import format_amount
-from .errors import ClearNodeProtocolError
-
-if TYPE_CHECKING:
-    from .models import AppDefinition
+from ..errors import ClearNodeProtocolError
+from ..frames import FrameKind, InboundFrame, compact_json
+from .gojson import go_json
 
 _DECODER = json.JSONDecoder()
 # The broker signs each frame once; a few more signatures are tolerated, thousands
@@ -30,82 +25,13 @@ _DECODER = json.JSONDecoder()
 MAX_FRAME_SIGNATURES = 4
 # The deepest v0.5 answer (a page of app sessions) nests five levels.
 MAX_NESTING = 16
-# Server error texts are short sentences; longer ones are cut before they reach logs.
-MAX_REASON_CHARS = 500
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _HEX_SIGNATURE = re.compile(r"0x[0-9a-fA-F]*")
-# Characters Go's json.Marshal escapes inside strings (HTML-safe mode, Go 1.19).
-_GO_ESCAPED = re.compile('[\x00-\x1f"\\\\<>&\u2028\u2029\ud800-\udfff]')
-_GO_SHORT_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_DEFINITION_KEYS = (
-    "application",
-    "protocol",
-    "participants",
-    "weights",
-    "quorum",
-    "challenge",
-    "nonce",
-)
-_DEFINITION_DEFAULTS: dict[str, Any] = {
-    "application": "",
-    "protocol": "",
-    "participants": None,
-    "weights": None,
-    "quorum": 0,
-    "challenge": 0,
-    "nonce": 0,
-}
 
 
-def keccak256(data: bytes) -> bytes:
-    """Return the Keccak-256 digest (not SHA3-256) of ``data``."""
-    return keccak(data)
-
-
-def compact_json(value: Any) -> str:
-    """Encode like ``JSON.stringify``: no whitespace, insertion order, raw UTF-8."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def _go_escape_char(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _GO_SHORT_ESCAPES:
-        return _GO_SHORT_ESCAPES[char]
-    if "\ud800" <= char <= "\udfff":
-        return "\ufffd"
-    return f"\\u{ord(char):04x}"
-
-
-def _go_string(text: str) -> str:
-    return '"' + _GO_ESCAPED.sub(_go_escape_char, text) + '"'
-
-
-def _go_scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, Decimal):
-        return _go_string(format_amount(value))
-    if isinstance(value, str):
-        return _go_string(value)
-    msg = f"cannot encode {type(value).__name__} as Go JSON"
-    raise TypeError(msg)
-
-
-def go_json(value: Any) -> str:
-    """Encode like Go's ``json.Marshal`` (compact, HTML-escaped strings, raw UTF-8).
-
-    Decimals are written as JSON strings, the way shopspring/decimal marshals them.
-    """
-    if isinstance(value, Mapping):
-        items = (f"{_go_string(str(k))}:{go_json(v)}" for k, v in value.items())
-        return "{" + ",".join(items) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(go_json(item) for item in value) + "]"
-    return _go_scalar(value)
+def now_ms() -> int:
+    """Return the timestamp requests carry: Unix time in milliseconds."""
+    return time.time_ns() // 1_000_000
 
 
 def encode_request(
@@ -212,43 +138,16 @@ def _finish(text: str, index: int, fields: dict[str, RawValue]) -> dict[str, Raw
     return fields
 
 
-def extract_raw(frame_text: str, key: Literal["req", "res"]) -> str:
-    """Return the text of the ``req`` or ``res`` array exactly as received."""
-    fields = split_frame(frame_text)
+def _required(fields: dict[str, RawValue], key: Literal["req", "res"]) -> RawValue:
     if key not in fields:
         msg = f"malformed frame: no {key!r} key"
         raise ClearNodeProtocolError(msg)
-    return fields[key].raw
+    return fields[key]
 
 
-class FrameKind(StrEnum):
-    """What an inbound frame is, independent of the wire dialect."""
-
-    RESPONSE = "response"
-    ERROR = "error"
-    PUSH = "push"
-
-
-@dataclass(frozen=True, slots=True)
-class InboundFrame:
-    """A decoded server frame, as the connection sees it."""
-
-    kind: FrameKind
-    request_id: int
-    method: str
-    payload: Any
-    signed_text: str
-    signatures: tuple[str, ...]
-
-    @property
-    def error_reason(self) -> str:
-        """The server's error text of an ``error`` frame (at most MAX_REASON_CHARS)."""
-        reason = (
-            self.payload.get("error", "")
-            if isinstance(self.payload, Mapping)
-            else self.payload
-        )
-        return str(reason)[:MAX_REASON_CHARS]
+def extract_raw(frame_text: str, key: Literal["req", "res"]) -> str:
+    """Return the text of the ``req`` or ``res`` array exactly as received."""
+    return _required(split_frame(frame_text), key).raw
 
 
 def _is_uint(value: Any) -> bool:
@@ -271,10 +170,8 @@ def _signatures(fields: dict[str, RawValue]) -> tuple[str, ...]:
 def decode_frame(text: str) -> InboundFrame:
     """Decode a v0.5 server frame ``{"res":[id, method, result, ts], "sig":[...]}``."""
     fields = split_frame(text)
-    if "res" not in fields:
-        msg = "malformed frame: no 'res' key"
-        raise ClearNodeProtocolError(msg)
-    res = fields["res"].value
+    res_field = _required(fields, "res")
+    res = res_field.value
     _check_nesting(res)
     if (
         not isinstance(res, list)
@@ -292,17 +189,5 @@ def decode_frame(text: str) -> InboundFrame:
     elif request_id == 0:
         kind = FrameKind.PUSH
     return InboundFrame(
-        kind, request_id, method, payload, fields["res"].raw, _signatures(fields)
+        kind, request_id, method, payload, res_field.raw, _signatures(fields)
     )
-
-
-def _definition_fields(definition: AppDefinition | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(definition, Mapping):
-        return {k: definition.get(k, _DEFINITION_DEFAULTS[k]) for k in _DEFINITION_KEYS}
-    return {k: getattr(definition, k) for k in _DEFINITION_KEYS}
-
-
-def app_session_id(definition: AppDefinition | Mapping[str, Any]) -> str:
-    """Derive the app session id the server will assign to ``definition`` (§8)."""
-    preimage = go_json(_definition_fields(definition))
-    return "0x" + keccak256(preimage.encode()).hex()

@@ -30,13 +30,15 @@ from custom_components.nitrolite.clearnode import (
     Resynced,
     Signer,
     TransfersReceived,
-    app_session_id,
-    client as client_module,
     connection as connection_module,
+    signing,
+)
+from custom_components.nitrolite.clearnode.v05 import (
+    app_session_id,
+    codec as v05_codec,
     encode_response,
     frame_response,
-    models,
-    signing,
+    parsing as v05_parsing,
 )
 from local_clearnode import (
     DEMO_BROKER_KEY,
@@ -45,8 +47,7 @@ from local_clearnode import (
     DEMO_WALLET_KEY,
     LocalClearNode,
 )
-
-from .conftest import EventLog, eventually
+from tests.clearnode.conftest import EventLog, eventually
 
 WALLET, PEER = DEMO_WALLET_ADDRESS, DEMO_COUNTERPARTY_ADDRESS
 _NONCES = itertools.count(1_700_000_000_000)
@@ -357,7 +358,7 @@ async def test_server_rejections_are_typed(make_client) -> None:
 async def test_stale_timestamps_raise_clock_skew(make_client, monkeypatch) -> None:
     """The server's "invalid message timestamp" becomes ClearNodeClockSkewError."""
     client, _ = await connected(make_client)
-    monkeypatch.setattr(client_module, "_now_ms", lambda: 1_600_000_000_000)
+    monkeypatch.setattr(v05_codec, "now_ms", lambda: 1_600_000_000_000)
     with pytest.raises(ClearNodeClockSkewError):
         await client.get_ledger_balances()
 
@@ -433,7 +434,7 @@ async def test_a_bug_handling_one_frame_costs_that_frame_only(
     def broken(_data):
         raise RuntimeError("a bug in the balance model")
 
-    monkeypatch.setattr(models.Balance, "from_wire", broken)
+    monkeypatch.setattr(v05_parsing, "balance", broken)
     await node.faults.send_raw(broker_push("bu", {"balance_updates": [{}]}))
     rejected = await events.wait_for(FrameRejected)
 
@@ -574,10 +575,10 @@ async def test_session_key_is_replaced_before_it_expires(make_client) -> None:
     client, _ = await connected(
         make_client, session_key_lifetime=3.0, ping_interval=0.1
     )
-    first_key = client._signing_key
+    first_key = client._login._signing_key
     first_expiry = client.stats["session_key_expires_at"]
     async with asyncio.timeout(10):
-        while client._signing_key is first_key:
+        while client._login._signing_key is first_key:
             await asyncio.sleep(0.05)
     assert client.stats["session_key_expires_at"] >= first_expiry
     assert client.state is ConnectionState.CONNECTED
@@ -657,7 +658,7 @@ async def test_secrets_never_reach_logs_or_repr(make_client, node, caplog) -> No
     await node.restart()
     await events.wait_for(Resynced)
     await client.transfer(PEER, [("usdc", Decimal(1))])
-    secrets = [DEMO_WALLET_KEY[2:], client._jwt or "no-jwt"]
+    secrets = [DEMO_WALLET_KEY[2:], client._login._jwt or "no-jwt"]
     texts = [caplog.text, repr(client), str(client.stats)]
     assert not [s for s in secrets for t in texts if s.lower() in t.lower()]
     await client.close()
@@ -668,7 +669,7 @@ async def test_fallback_backend_works_off_loop(make_client, monkeypatch) -> None
     """Without fastecdsa, signing and verification run in the executor and work."""
     monkeypatch.setattr(signing, "BACKEND", signing.NativeBackend())
     client, events = await connected(make_client)
-    assert not client._signing_key.fast
+    assert not client._login._signing_key.fast
     session = await open_session(client)
     await client.submit_app_state(session, split("3", "7"))
     assert (await events.wait_for(AppSessionUpdated)).session.version == 2

@@ -8,27 +8,27 @@ import pytest
 from custom_components.nitrolite.clearnode import (
     AppDefinition,
     ClearNodeProtocolError,
+    format_amount,
+)
+from custom_components.nitrolite.clearnode.frames import MAX_REASON_CHARS, FrameKind
+from custom_components.nitrolite.clearnode.v05 import (
     app_session_id,
     compact_json,
     decode_frame,
     encode_request,
     encode_response,
     extract_raw,
-    format_amount,
     frame_request,
     frame_response,
     go_json,
     keccak256,
 )
-from custom_components.nitrolite.clearnode.codec import (
+from custom_components.nitrolite.clearnode.v05.codec import (
     MAX_FRAME_SIGNATURES,
     MAX_NESTING,
-    MAX_REASON_CHARS,
-    FrameKind,
     split_frame,
 )
-
-from .vectors import emitted_with_bytes, vectors
+from tests.clearnode.vectors import emitted_with_bytes, vectors
 
 EMITTED = emitted_with_bytes()
 EMITTED_IDS = [name for name, _ in EMITTED]
