@@ -16,7 +16,10 @@ from typing import Any
 import aiohttp
 
 from custom_components.nitrolite.clearnode.codec import FrameKind, InboundFrame
-from custom_components.nitrolite.clearnode.errors import ClearNodeConnectionError
+from custom_components.nitrolite.clearnode.errors import (
+    ClearNodeConnectionError,
+    ClearNodeTimeoutError,
+)
 from custom_components.nitrolite.clearnode.ratelimit import TokenBucket
 from custom_components.nitrolite.clearnode.v1.codec import (
     decode_frame,
@@ -31,11 +34,16 @@ class Sender:
     """Send requests on ``ws`` (after a token of ``limiter``, if given)."""
 
     def __init__(
-        self, ws: aiohttp.ClientWebSocketResponse, limiter: TokenBucket | None = None
+        self,
+        ws: aiohttp.ClientWebSocketResponse,
+        limiter: TokenBucket | None = None,
+        *,
+        timeout: float = ANSWER_TIMEOUT,
     ) -> None:
-        """Start reading ``ws``."""
+        """Start reading ``ws``; a request unanswered after ``timeout`` s times out."""
         self.ws = ws
         self._limiter = limiter
+        self._timeout = timeout
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[InboundFrame]] = {}
         self.requests: list[str] = []
@@ -56,8 +64,10 @@ class Sender:
             await self.ws.send_str(
                 encode_request(request_id, method, payload, int(time.time() * 1000))
             )
-            async with asyncio.timeout(ANSWER_TIMEOUT):
+            async with asyncio.timeout(self._timeout):
                 frame = await future
+        except TimeoutError:
+            raise ClearNodeTimeoutError(f"no answer to {method}") from None
         finally:
             self._pending.pop(request_id, None)
         if frame.kind is FrameKind.ERROR:
