@@ -95,6 +95,11 @@ def _ignore(_session: AppSession) -> None:
     """Default for sessions the node accepted (a poller records them)."""
 
 
+def new_channel_nonce() -> int:
+    """Return a fresh home-channel nonce: milliseconds × 10^6 plus a random part."""
+    return time.time_ns() // 1_000_000 * 1_000_000 + secrets.randbelow(1_000_000)
+
+
 @dataclass(frozen=True, slots=True)
 class NodeInfo:
     """What the operations need to know of the node: its config and its assets."""
@@ -199,6 +204,7 @@ class Operations:
         *,
         applied: Applied = _ignore,
         clock: Callable[[], float] = time.time,
+        channel_nonce: Callable[[], int] = new_channel_nonce,
     ) -> None:
         """Act for ``signer``'s wallet on the node ``node`` describes."""
         self._send = send
@@ -206,6 +212,7 @@ class Operations:
         self._node = node
         self._applied = applied
         self._clock = clock
+        self._channel_nonce = channel_nonce
         self._wallet = signer.address
         self._channel_locks: dict[str, asyncio.Lock] = {}
 
@@ -293,9 +300,8 @@ class Operations:
         self, state: ChannelState, asset: Asset
     ) -> tuple[ChannelState, ChannelDefinition, Token]:
         token = self._node.home_token(asset)
-        nonce = int(self._clock() * 1000) * 1_000_000 + secrets.randbelow(1_000_000)
         channel = ChannelDefinition(
-            nonce,
+            self._channel_nonce(),
             CHALLENGE_SECONDS,
             sig_validators_bitmap(self._node.config.supported_sig_validators),
         )
