@@ -32,6 +32,8 @@ from .v1.codec import decode_frame as decode_v1_frame, encode_request
 from .v1.models import NodeConfig
 
 PROBE_TIMEOUT = 5.0
+# Closing the probe's socket must not outlast the deadline by much.
+CLOSE_TIMEOUT = 1.0
 # Frames read before giving up: a v0.5 node sends its push, the refusal of the v1
 # frame, then the answer.
 MAX_PROBE_FRAMES = 8
@@ -99,7 +101,10 @@ async def probe(
         async with asyncio.timeout(timeout):
             try:
                 websocket = await session.ws_connect(
-                    url, autoping=True, max_msg_size=MAX_FRAME_CHARS
+                    url,
+                    autoping=True,
+                    max_msg_size=MAX_FRAME_CHARS,
+                    timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_TIMEOUT),
                 )
             except aiohttp.WSServerHandshakeError as err:
                 return ProbeResult(

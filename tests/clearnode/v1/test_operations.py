@@ -248,14 +248,23 @@ async def test_a_deposit_without_an_answer_leaves_the_session_as_it_is(
 
 
 async def test_a_deposit_into_an_open_session_funds_our_share(local: Local) -> None:
-    """A second deposit raises our share; the counterparty's zero is not listed."""
+    """A second deposit raises our share in two requests (read, commit).
+
+    The counterparty's zero share is not listed: the node refuses a zero for a pair
+    without a balance.
+    """
     local.fund()
     session = await funded_session(local, deposit="2")
     raised = (
         Allocation(local.wallet.address, YUSD, Decimal(5)),
         Allocation(local.counterparty.address, YUSD, Decimal(0)),
     )
+    local.sender.requests.clear()
     funded = await local.ops.deposit(session, raised, '{"kwh": "1.5"}')
+    assert local.sender.requests == [
+        "channels.v1.get_latest_state",
+        "app_sessions.v1.submit_deposit_state",
+    ]
     assert funded.version == 3
     assert shares(funded) == {local.wallet.address: 5}
     assert funded.session_data == '{"kwh": "1.5"}'

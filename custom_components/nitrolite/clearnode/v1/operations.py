@@ -19,7 +19,7 @@ serialised here, per asset.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -356,12 +356,15 @@ class Operations:
         amount = rules.asset_amount(asset, deposit[1], "amount")
         async with self._channel_lock(asset):
             channel = await self._home_channel(asset)
+            # Whatever can fail before the deposit fails before the create.
             self._affordable(channel, amount)
             self._node.token_of(asset, channel.home_ledger)
             session = await self._create(definition, data)
             funding = (Allocation(self._wallet, asset.symbol, amount),)
             try:
-                return await self._commit(session, asset, funding, amount, data)
+                # A receive may have advanced the channel since: build on the latest.
+                latest = await self._funded_state(asset)
+                return await self._commit(session, latest, funding, amount, data)
             except ClearNodeRejectedError, ClearNodeValidationError:
                 await self._close_empty(session)
                 raise
@@ -395,7 +398,7 @@ class Operations:
     async def deposit(
         self,
         session: AppSession,
-        allocations: tuple[Allocation, ...],
+        allocations: Sequence[Allocation],
         session_data: str | None = None,
     ) -> AppSession:
         """Fund ``session`` from our channel: ``allocations`` raise only our share."""
@@ -406,22 +409,24 @@ class Operations:
         data = rules.session_data(session_data)
         asset = assets[increase.asset]
         async with self._channel_lock(asset):
-            await self._home_channel(asset)
+            latest = await self._home_channel(asset)
             listed = rules.without_zero_shares(new)
-            return await self._commit(session, asset, listed, increase.amount, data)
+            return await self._commit(session, latest, listed, increase.amount, data)
 
     async def _commit(
         self,
         session: AppSession,
-        asset: Asset,
+        latest: ChannelState,
         allocations: tuple[Allocation, ...],
         amount: Decimal,
         data: str,
     ) -> AppSession:
-        """Move ``amount`` from our channel into ``session`` (channel lock held)."""
-        latest = await self._funded_state(asset)
+        """Move ``amount`` from our channel, at ``latest``, into ``session``.
+
+        The caller holds the channel lock.
+        """
         self._affordable(latest, amount)
-        token = self._node.token_of(asset, latest.home_ledger)
+        token = self._node.token_of(self._node.asset(latest.asset), latest.home_ledger)
         update = AppStateUpdate(
             session.app_session_id,
             AppIntent.DEPOSIT,
@@ -448,7 +453,7 @@ class Operations:
     async def operate(
         self,
         session: AppSession,
-        allocations: tuple[Allocation, ...],
+        allocations: Sequence[Allocation],
         session_data: str | None = None,
     ) -> AppSession:
         """Redistribute the session's holdings (intent operate)."""
@@ -503,7 +508,7 @@ class Operations:
     async def withdraw(
         self,
         session: AppSession,
-        allocations: tuple[Allocation, ...],
+        allocations: Sequence[Allocation],
         session_data: str | None = None,
     ) -> AppSession:
         """Release part of the holdings to the participants' channels."""
@@ -516,7 +521,7 @@ class Operations:
     async def close(
         self,
         session: AppSession,
-        allocations: tuple[Allocation, ...] | None = None,
+        allocations: Sequence[Allocation] | None = None,
         session_data: str | None = None,
     ) -> AppSession:
         """Close the session, releasing every share as it stands.
@@ -586,16 +591,14 @@ class Operations:
             if latest.home_channel_id is None:
                 state, channel, token = self._in_new_channel(next_state(latest), asset)
                 method = "channels.v1.request_creation"
-                extra = {"channel_definition": channel.to_wire()}
+                opening = {"channel_definition": channel.to_wire()}
             else:
-                state, token = (
-                    next_state(latest),
-                    self._node.token_of(asset, latest.home_ledger),
-                )
-                method, extra = "channels.v1.submit_state", {}
+                state = next_state(latest)
+                token = self._node.token_of(asset, latest.home_ledger)
+                method, opening = "channels.v1.submit_state", {}
             state = apply_transfer_send(state, target.lower(), value)
             state = await self._sign_state(state, token)
-            result = await self._send(method, {"state": state.to_wire()} | extra)
+            result = await self._send(method, {"state": state.to_wire()} | opening)
             await self._cosigned(state, token, result)
         created_at = datetime.fromtimestamp(self._clock(), UTC).isoformat()
         return Transaction(
