@@ -1,5 +1,6 @@
 """The composite v1 operations against a local Nitronode over a real socket."""
 
+import asyncio
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -359,6 +360,23 @@ async def test_a_transfer_on_an_open_home_channel_submits_the_state(
         "channels.v1.submit_state",
     ]
     assert local.node.balance(local.wallet.address, YUSD) == 9
+
+
+async def test_concurrent_transfers_of_an_asset_build_on_each_other(
+    local: Local,
+) -> None:
+    """Each channel state builds on the one before: transfers of one asset take turns.
+
+    Built on the same state, the second would be refused (version mismatch).
+    """
+    local.fund()
+    await local.ops.ensure_home_channel(YUSD)
+    counterparty = local.counterparty.address
+    await asyncio.gather(
+        *(local.ops.transfer(counterparty, YUSD, str(n)) for n in (1, 2, 3))
+    )
+    assert local.node.balance(counterparty, YUSD) == 6
+    assert local.node.balance(local.wallet.address, YUSD) == 4
 
 
 @pytest.mark.parametrize(
