@@ -144,6 +144,13 @@ async def test_an_http_error_at_the_upgrade_is_unreachable_with_its_status(
             "malformed frame",
         ),
         (
+            [
+                '{"res": [0, "assets", {}, 1], "sig": []}',
+                '{"res": [2, "get_config", {"broker_address": "0x12"}, 1], "sig": []}',
+            ],
+            "broker_address",
+        ),
+        (
             ['{"res": [0, "assets", {}, 1], "sig": []}'] * MAX_PROBE_FRAMES,
             f"no answer to get_config in {MAX_PROBE_FRAMES} frames",
         ),

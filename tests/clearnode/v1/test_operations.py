@@ -22,6 +22,7 @@ from custom_components.nitrolite.clearnode.models import (
     Balance,
     Transaction,
 )
+from custom_components.nitrolite.clearnode.v1 import operations
 from custom_components.nitrolite.clearnode.v1.models import PROTOCOL, TransitionType
 from custom_components.nitrolite.clearnode.v1.operations import (
     NodeInfo,
@@ -231,6 +232,29 @@ async def test_a_refused_deposit_closes_the_empty_session(
     assert local.node.balance(local.wallet.address, YUSD) == 10
 
 
+async def test_an_empty_session_that_cannot_be_closed_is_left_open_and_logged(
+    local: Local, node_info: NodeInfo, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The deposit's refusal is what the caller learns; the failed close is logged."""
+    local.fund()
+
+    async def refusing_from_the_deposit(
+        method: str, payload: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        if method == "app_sessions.v1.submit_deposit_state":
+            local.node.faults.refuse_next = 2
+        return await local.sender(method, payload)
+
+    ops = Operations(refusing_from_the_deposit, local.wallet, node_info)
+    with pytest.raises(ClearNodeRejectedError, match="submit_deposit_state"):
+        await funded_session(local, ops)
+    (listed,) = await local.ops.open_sessions()
+    assert (listed.version, listed.allocations) == (1, ())
+    assert f"Could not close the empty app session {listed.app_session_id}" in (
+        caplog.text
+    )
+
+
 async def test_a_deposit_without_an_answer_leaves_the_session_as_it_is(
     local: Local, connect: Connect
 ) -> None:
@@ -435,6 +459,21 @@ async def test_open_sessions_are_read_over_every_page(local: Local) -> None:
     listed = await local.ops.open_sessions()
     assert len({s.app_session_id for s in listed}) == len(listed) == 105
     assert {s.nonce for s in listed} == set(range(1, 106))
+
+
+async def test_more_open_sessions_than_the_bound_is_a_protocol_error(
+    local: Local, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listing never runs on without end: past the page bound the node is not believed."""
+    for nonce in (1, 2, 3):
+        app_definition = definition(
+            (local.wallet, 1), (local.counterparty, 0), quorum=1, nonce=nonce
+        )
+        await local.ops.open_session(app_definition)
+    monkeypatch.setattr(operations, "PAGE_SIZE", 1)
+    monkeypatch.setattr(operations, "MAX_PAGES", 2)
+    with pytest.raises(ClearNodeProtocolError, match="more than 2 open app sessions"):
+        await local.ops.open_sessions()
 
 
 async def test_a_node_older_than_1_3_is_refused(http: aiohttp.ClientSession) -> None:

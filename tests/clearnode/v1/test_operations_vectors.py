@@ -6,10 +6,16 @@ vectors: its states, its key, its answers.
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 import json
+import threading
 from typing import Any
 
+import pytest
+
+from custom_components.nitrolite.clearnode.errors import ClearNodeProtocolError
+from custom_components.nitrolite.clearnode.signing import NativeBackend, Signer
 from custom_components.nitrolite.clearnode.v1.hashing import pack_state
 from custom_components.nitrolite.clearnode.v1.models import (
     PROTOCOL,
@@ -22,8 +28,8 @@ from custom_components.nitrolite.clearnode.v1.operations import NodeInfo, Operat
 from custom_components.nitrolite.clearnode.v1.signing import channel_signature
 from custom_components.nitrolite.clearnode.v1.state import ChannelState
 
-from .states import received
-from .vectors import frames, load, signer, two_party
+from .states import acknowledged, received
+from .vectors import address, frames, load, signer, two_party
 
 CHANNEL = two_party()["channel"]
 SINGLE = load("single")
@@ -40,29 +46,46 @@ def vector_node() -> NodeInfo:
 
 
 class VectorNode:
-    """Answers as the vectors' node: the wallet's received funds, co-signatures."""
+    """Answers as the vectors' node: the wallet's received funds, co-signatures.
 
-    def __init__(self) -> None:
+    ``latest`` is the wallet's newest state; the answers to ``request_creation`` and
+    ``create_app_session`` can be replaced to play a misbehaving node.
+    """
+
+    def __init__(
+        self,
+        latest: ChannelState | None = None,
+        creation_answer: dict[str, Any] | None = None,
+        create_answer: dict[str, Any] | None = None,
+    ) -> None:
         """Record every payload sent, by method."""
         self.payloads: dict[str, Any] = {}
+        self._latest = received(Decimal(10)) if latest is None else latest
+        self._creation_answer = creation_answer
+        self._create_answer = create_answer or {
+            "app_session_id": SINGLE["app_session_id"],
+            "status": "open",
+            "version": "1",
+        }
 
     async def __call__(self, method: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Answer one request."""
         self.payloads[method] = json.loads(json.dumps(payload))
         match method:
             case "channels.v1.get_latest_state":
-                return {"state": received(Decimal(10)).to_wire()}
-            case "channels.v1.request_creation":
-                state = ChannelState.from_wire(payload["state"])
-                packed = pack_state(state, CHANNEL["token_decimals"])
-                return {"signature": channel_signature(signer("node"), packed)}
+                return {"state": self._latest.to_wire()}
+            case "channels.v1.request_creation" | "channels.v1.submit_state":
+                if self._creation_answer is not None:
+                    return self._creation_answer
+                return self._co_sign(payload["state"])
             case "app_sessions.v1.create_app_session":
-                return {
-                    "app_session_id": SINGLE["app_session_id"],
-                    "status": "open",
-                    "version": "1",
-                }
+                return self._create_answer
         return {}
+
+    @staticmethod
+    def _co_sign(state: Mapping[str, Any]) -> dict[str, Any]:
+        packed = pack_state(ChannelState.from_wire(state), CHANNEL["token_decimals"])
+        return {"signature": channel_signature(signer("node"), packed)}
 
 
 def frame_payload(name: str) -> Any:
@@ -109,3 +132,83 @@ async def test_an_empty_single_party_session_is_created_and_closed_as_the_sdk_do
         },
         "quorum_sigs": [SINGLE["close_sig_A1"]],
     }
+
+
+class ThreadNotingBackend(NativeBackend):
+    """The pure-Python backend, noting which threads sign."""
+
+    def __init__(self) -> None:
+        """Start with no signature made."""
+        self.threads: set[threading.Thread] = set()
+
+    def nonce_point_x_parity(self, nonce: int) -> tuple[int, int]:
+        """Note the thread, then sign as usual."""
+        self.threads.add(threading.current_thread())
+        return super().nonce_point_x_parity(nonce)
+
+
+async def test_without_the_fast_backend_signing_runs_off_the_event_loop() -> None:
+    """Several milliseconds per signature would hold the loop: an executor signs.
+
+    The request is byte for byte the same.
+    """
+    backend = ThreadNotingBackend()
+    slow_user = Signer.from_key(two_party()["keys"]["user"], backend)
+    node = VectorNode()
+    channel_nonce = int(CHANNEL["channel_definition"]["nonce"])
+    ops = Operations(
+        node, slow_user, vector_node(), channel_nonce=lambda: channel_nonce
+    )
+    await ops.ensure_home_channel(YUSD)
+    assert node.payloads["channels.v1.request_creation"] == frame_payload(
+        "request_creation_ack"
+    )
+    assert backend.threads
+    assert threading.main_thread() not in backend.threads
+
+
+async def test_an_asset_without_a_token_on_its_suggested_chain_opens_no_channel() -> (
+    None
+):
+    """The node's own asset list is inconsistent: nothing is signed or sent."""
+    info = vector_node()
+    tokenless = NodeInfo(info.config, {YUSD: replace(info.assets[YUSD], tokens=())})
+    node = VectorNode()
+    with pytest.raises(ClearNodeProtocolError, match="no token on its suggested"):
+        await Operations(node, signer("user"), tokenless).ensure_home_channel(YUSD)
+    assert list(node.payloads) == ["channels.v1.get_latest_state"]
+
+
+async def test_a_channel_of_a_token_the_node_does_not_list_is_not_built_on() -> None:
+    """Token decimals pack a state: an unknown token cannot be packed, so no transfer."""
+    info = vector_node()
+    (token,) = info.assets[YUSD].tokens
+    other = replace(token, address="0x" + "11" * 20)
+    moved = NodeInfo(info.config, {YUSD: replace(info.assets[YUSD], tokens=(other,))})
+    node = VectorNode(latest=acknowledged())
+    with pytest.raises(ClearNodeProtocolError, match="does not list"):
+        await Operations(node, signer("user"), moved).transfer(
+            address("peer"), YUSD, "1"
+        )
+    assert list(node.payloads) == ["channels.v1.get_latest_state"]
+
+
+@pytest.mark.parametrize(
+    "answer", [{}, {"signature": 42}, {"signature": "0x" + "ab" * 100}]
+)
+async def test_a_channel_answer_without_a_co_signature_is_a_protocol_error(
+    answer: dict[str, Any],
+) -> None:
+    """The node must co-sign what it accepts; anything else is not trusted."""
+    node = VectorNode(creation_answer=answer)
+    ops = Operations(node, signer("user"), vector_node())
+    with pytest.raises(ClearNodeProtocolError, match="did not co-sign"):
+        await ops.ensure_home_channel(YUSD)
+
+
+async def test_a_create_answered_for_another_session_is_a_protocol_error() -> None:
+    """The node must name the session whose id we computed, at version 1."""
+    node = VectorNode(create_answer={"app_session_id": "0x" + "00" * 32})
+    ops = Operations(node, signer("user"), vector_node())
+    with pytest.raises(ClearNodeProtocolError, match="another session"):
+        await ops.open_session(app_definition_from_wire(SINGLE["definition"]))

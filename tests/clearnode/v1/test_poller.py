@@ -163,6 +163,17 @@ def test_a_departed_session_the_node_no_longer_has_is_forgotten() -> None:
     assert poller.departed(()) == ()
 
 
+def test_a_departed_session_never_seen_open_is_ignored() -> None:
+    """Only sessions last seen open can leave the open list."""
+    poller = SessionPoller()
+    poller.reset(BALANCES, ())
+    stranger = session(9, 3)
+    assert (
+        poller.update(BALANCES, (), {stranger.app_session_id: closed(stranger, 4)})
+        == []
+    )
+
+
 def test_our_own_close_is_not_reported_again() -> None:
     """A session we closed is not read back, and a stale listing cannot reopen it."""
     poller = SessionPoller()

@@ -80,6 +80,7 @@ def refused(field: str) -> Any:
         ),
         ({"nonce": 0}, "nonce"),
         ({"nonce": 2**64}, "nonce"),
+        ({"nonce": "1"}, "nonce"),
     ],
 )
 def test_a_definition_the_node_or_our_signature_cannot_take_is_refused(
@@ -119,9 +120,9 @@ def test_session_data_up_to_1024_bytes_is_accepted(
     assert rules.session_data(value) == expected
 
 
-@pytest.mark.parametrize("value", ["x" * 1025, "€" * 342])
+@pytest.mark.parametrize("value", ["x" * 1025, "€" * 342, 42])
 def test_longer_session_data_is_refused(value: str) -> None:
-    """1025 bytes, or 342 euro signs (1026 bytes in 342 characters)."""
+    """1025 bytes, 342 euro signs (1026 bytes in 342 characters), or not text."""
     with refused("session_data"):
         rules.session_data(value)
 
