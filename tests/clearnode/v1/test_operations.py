@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,15 +20,21 @@ from custom_components.nitrolite.clearnode.errors import (
 from custom_components.nitrolite.clearnode.models import (
     Allocation,
     AppSession,
+    AppSessionResult,
     Balance,
     Transaction,
 )
 from custom_components.nitrolite.clearnode.v1 import operations
-from custom_components.nitrolite.clearnode.v1.models import PROTOCOL, TransitionType
+from custom_components.nitrolite.clearnode.v1.models import (
+    PROTOCOL,
+    TransactionType,
+    TransitionType,
+)
 from custom_components.nitrolite.clearnode.v1.operations import (
     NodeInfo,
     Operations,
     read_node,
+    session_result,
 )
 from local_nitronode import LocalNitronode, NodeConfig
 
@@ -102,13 +109,16 @@ async def test_the_metered_session_from_faucet_to_release(
     assert await ops.get_balances(counterparty.address) == (
         Balance(YUSD, Decimal("1.5")),
     )
-    releases = await local.sender(
-        "user.v1.get_transactions",
-        {"wallet": wallet.address.lower(), "tx_type": int(TransitionType.RELEASE)},
+    assert session_result(closed) == AppSessionResult(
+        session.app_session_id, 6, "closed"
     )
-    assert [(t["from_account"], t["amount"]) for t in releases["transactions"]] == [
-        (session.app_session_id, "3.5")
-    ]
+    (release,) = await ops.transactions(TransactionType.RELEASE)
+    assert (release.tx_type, release.from_account, release.to_account) == (
+        "release",
+        session.app_session_id,
+        wallet.address,
+    )
+    assert (release.asset, release.amount) == (YUSD, Decimal("3.5"))
     assert [(s.version, s.status) for s in local.applied] == [
         (1, "open"),
         (2, "open"),
@@ -362,12 +372,8 @@ async def test_a_transfer_without_a_home_channel_opens_it(local: Local) -> None:
         amount=Decimal("2.5"),
         created_at=sent.created_at,
     )
-    recorded = await local.sender(
-        "user.v1.get_transactions",
-        {"wallet": local.wallet.address.lower(), "tx_type": 30},
-    )
-    newest = recorded["transactions"][0]
-    assert (newest["id"], newest["to_account"]) == (sent.id, counterparty.lower())
+    (recorded,) = await local.ops.transactions(TransactionType.TRANSFER, limit=1)
+    assert recorded == replace(sent, created_at=recorded.created_at)
     assert local.node.balance(counterparty, YUSD) == Decimal("2.5")
 
 

@@ -39,11 +39,12 @@ from ..models import (  # noqa: TID252
     Allocation,
     AppDefinition,
     AppSession,
+    AppSessionResult,
     AppSessionStatus,
     Balance,
     Transaction,
 )
-from ..signing import Signer  # noqa: TID252
+from ..signing import Signer, to_checksum_address  # noqa: TID252
 from ..validation import address  # noqa: TID252
 from . import validation as rules
 from .hashing import (
@@ -60,6 +61,8 @@ from .models import (
     BalanceEntry,
     NodeConfig,
     Token,
+    Transaction as NodeTransaction,
+    TransactionType,
     app_definition_to_wire,
     app_session_from_wire,
     parse_items,
@@ -89,6 +92,7 @@ PAGE_SIZE = 100
 # 10,000 open sessions: far beyond any wallet Home Assistant runs.
 MAX_PAGES = 100
 _NODE_SIGNATURE_CHARS = 2 + 2 * (1 + 65)  # 0x, the signer type, r, s and v
+_ADDRESS_CHARS = 42
 
 
 def _ignore(_session: AppSession) -> None:
@@ -178,6 +182,31 @@ def created_session(definition: AppDefinition, session_data: str) -> AppSession:
     )
 
 
+def session_result(session: AppSession) -> AppSessionResult:
+    """Return what the neutral client API answers for a session change."""
+    return AppSessionResult(session.app_session_id, session.version, session.status)
+
+
+def _account(value: str) -> str:
+    """Wallets in EIP-55; app session ids as they are."""
+    return to_checksum_address(value) if len(value) == _ADDRESS_CHARS else value
+
+
+def transaction(record: NodeTransaction) -> Transaction:
+    """Return a v1 transaction record as the neutral model (``tx_type`` by name)."""
+    kind = record.tx_type
+    name = TransactionType(kind).name.lower() if kind in TransactionType else str(kind)
+    return Transaction(
+        id=record.id,
+        tx_type=name,
+        from_account=_account(record.from_account),
+        to_account=_account(record.to_account),
+        asset=record.asset,
+        amount=record.amount,
+        created_at=record.created_at,
+    )
+
+
 def _check_created(result: Mapping[str, Any], session: AppSession) -> None:
     answered = (
         result.get("app_session_id"),
@@ -224,6 +253,20 @@ class Operations:
         result = await self._send("user.v1.get_balances", {"wallet": owner.lower()})
         entries = parse_items(result, "balances", BalanceEntry.from_wire)
         return tuple(Balance(entry.asset, entry.amount) for entry in entries)
+
+    async def transactions(
+        self, tx_type: TransactionType | None = None, limit: int = PAGE_SIZE
+    ) -> tuple[Transaction, ...]:
+        """Return our newest transactions (at most ``limit``, up to a page)."""
+        query: dict[str, Any] = {
+            "wallet": self._wallet.lower(),
+            "pagination": {"limit": min(limit, PAGE_SIZE)},
+        }
+        if tx_type is not None:
+            query["tx_type"] = int(tx_type)
+        result = await self._send("user.v1.get_transactions", query)
+        records, _ = parse_page(result, "transactions", NodeTransaction.from_wire)
+        return tuple(transaction(record) for record in records)
 
     async def latest_state(self, asset: str) -> ChannelState | None:
         """Return our newest channel state of ``asset``, node-issued ones included."""
@@ -603,7 +646,7 @@ class Operations:
         created_at = datetime.fromtimestamp(self._clock(), UTC).isoformat()
         return Transaction(
             id=state.transition.tx_id,
-            tx_type="transfer",
+            tx_type=TransactionType.TRANSFER.name.lower(),
             from_account=self._wallet,
             to_account=target,
             asset=asset.symbol,
