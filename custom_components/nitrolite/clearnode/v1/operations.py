@@ -446,11 +446,10 @@ class Operations:
     ) -> AppSession:
         """Fund ``session`` from our channel: ``allocations`` raise only our share."""
         current = rules.open_session(session, self._wallet)
-        assets = dict(self._node.assets)
-        new = rules.allocations(session, allocations, assets)
+        new = rules.allocations(session, allocations, self._node.assets)
         increase = rules.deposit(current, new, self._wallet)
         data = rules.session_data(session_data)
-        asset = assets[increase.asset]
+        asset = self._node.asset(increase.asset)
         async with self._channel_lock(asset):
             latest = await self._home_channel(asset)
             listed = rules.without_zero_shares(new)
@@ -501,7 +500,7 @@ class Operations:
     ) -> AppSession:
         """Redistribute the session's holdings (intent operate)."""
         current = rules.open_session(session, self._wallet)
-        new = rules.allocations(session, allocations, dict(self._node.assets))
+        new = rules.allocations(session, allocations, self._node.assets)
         rules.operate(current, new)
         data = rules.session_data(session_data)
         return await self._submit(session, AppIntent.OPERATE, new, data)
@@ -556,7 +555,7 @@ class Operations:
     ) -> AppSession:
         """Release part of the holdings to the participants' channels."""
         current = rules.open_session(session, self._wallet)
-        new = rules.allocations(session, allocations, dict(self._node.assets))
+        new = rules.allocations(session, allocations, self._node.assets)
         rules.withdraw(current, new)
         data = rules.session_data(session_data)
         return await self._submit(session, AppIntent.WITHDRAW, new, data)
@@ -576,7 +575,7 @@ class Operations:
         current = rules.open_session(session, self._wallet)
         data = rules.session_data(session_data)
         if allocations is not None:
-            new = rules.allocations(session, allocations, dict(self._node.assets))
+            new = rules.allocations(session, allocations, self._node.assets)
             if not rules.same_shares(current, new):
                 rules.operate(current, new)
                 session = await self._submit(session, AppIntent.OPERATE, new, data)

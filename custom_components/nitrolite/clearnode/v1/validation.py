@@ -10,7 +10,7 @@ they will be sent, and allocations with participants in EIP-55.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, localcontext
 import re
 
@@ -140,7 +140,7 @@ def _precise(asset: Asset, amount: Decimal, field: str) -> Decimal:
 
 
 def allocations(
-    session: AppSession, values: Iterable[Allocation], assets: dict[str, Asset]
+    session: AppSession, values: Iterable[Allocation], assets: Mapping[str, Asset]
 ) -> tuple[Allocation, ...]:
     """Members only, each pair once, amounts >= 0 within their asset's decimals."""
     checked = common.allocations(values, session.participants)
