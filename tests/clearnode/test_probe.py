@@ -122,6 +122,15 @@ async def test_an_http_error_at_the_upgrade_is_unreachable_with_its_status(
     assert result == ProbeResult(ProbeOutcome.UNREACHABLE, detail="HTTP 404")
 
 
+async def test_a_v1_node_refusing_the_app_id_is_unreachable_with_http_400(
+    http: aiohttp.ClientSession,
+) -> None:
+    """A v1 node refuses the upgrade for an app_id outside its pattern."""
+    async with LocalNitronode() as nitronode:
+        result = await probe(http, f"{nitronode.url}?app_id=Home%20Assistant")
+    assert result == ProbeResult(ProbeOutcome.UNREACHABLE, detail="HTTP 400")
+
+
 @pytest.mark.parametrize(
     ("script", "seen"),
     [
