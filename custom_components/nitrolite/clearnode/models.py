@@ -100,9 +100,9 @@ class AppSessionResult:
 
 @dataclass(frozen=True, slots=True)
 class Transaction:
-    """A ledger transaction (transfer, deposit, …)."""
+    """A ledger transaction (transfer, deposit, …); v1 ids are 0x-hex transition ids."""
 
-    id: int
+    id: int | str
     tx_type: str
     from_account: str
     to_account: str
@@ -158,9 +158,14 @@ class BalancesUpdated:
 
 @dataclass(frozen=True, slots=True)
 class AppSessionUpdated:
-    """``asu`` push: an app session's new state, allocations included."""
+    """An app session's new state, allocations included (``asu`` push, or a poll).
+
+    ``versions`` is how many versions the change covers: a poll that finds a session
+    two versions on reports both in one event.
+    """
 
     session: AppSession
+    versions: int = 1
 
 
 @dataclass(frozen=True, slots=True)
