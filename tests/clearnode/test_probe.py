@@ -15,7 +15,7 @@ from custom_components.nitrolite.clearnode.probe import (
     ProbeResult,
     probe,
 )
-from custom_components.nitrolite.clearnode.signing import to_checksum_address
+from custom_components.nitrolite.clearnode.addresses import to_checksum_address
 from local_clearnode import LocalClearNode
 from local_nitronode import LocalNitronode, NodeConfig
 

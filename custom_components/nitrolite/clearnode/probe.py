@@ -17,17 +17,17 @@ from typing import Any
 
 import aiohttp
 
+from .addresses import to_checksum_address
 from .base import Dialect
-from .codec import (
-    FrameKind,
+from .connection import MAX_FRAME_CHARS
+from .errors import ClearNodeProtocolError, ClearNodeUnsupportedNodeError
+from .frames import FrameKind
+from .v05.codec import (
     decode_frame as decode_v05_frame,
     encode_request as encode_v05_request,
     frame_request,
 )
-from .connection import MAX_FRAME_CHARS
-from .errors import ClearNodeProtocolError, ClearNodeUnsupportedNodeError
-from .models import BrokerConfig
-from .signing import to_checksum_address
+from .v05.parsing import broker_config, mapping
 from .v1.codec import decode_frame as decode_v1_frame, encode_request
 from .v1.models import NodeConfig
 
@@ -202,7 +202,7 @@ async def _v05_result(frames: _Frames) -> ProbeResult:
         if frame.kind is FrameKind.ERROR:
             return ProbeResult(ProbeOutcome.V05, detail=frame.error_reason)
         try:
-            config = BrokerConfig.from_wire(frame.payload)
+            config = broker_config(mapping(frame.payload, "get_config"))
         except ClearNodeProtocolError as err:
             raise _Unrecognised(str(err)) from None
         return ProbeResult(ProbeOutcome.V05, config.broker_address)

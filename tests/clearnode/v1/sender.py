@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.nitrolite.clearnode.codec import FrameKind, InboundFrame
+from custom_components.nitrolite.clearnode.frames import FrameKind, InboundFrame
 from custom_components.nitrolite.clearnode.errors import (
     ClearNodeConnectionError,
     ClearNodeTimeoutError,

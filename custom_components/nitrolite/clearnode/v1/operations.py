@@ -28,6 +28,7 @@ import secrets
 import time
 from typing import Any
 
+from ..addresses import parse_address, to_checksum_address  # noqa: TID252
 from ..errors import (  # noqa: TID252
     ClearNodeError,
     ClearNodeProtocolError,
@@ -44,9 +45,9 @@ from ..models import (  # noqa: TID252
     Balance,
     Transaction,
 )
-from ..signing import Signer, to_checksum_address  # noqa: TID252
-from ..validation import address  # noqa: TID252
+from ..signing import Signer  # noqa: TID252
 from . import validation as rules
+from .channels import ChannelDefinition, ChannelState, Ledger
 from .hashing import (
     app_session_id,
     app_state_update_hash,
@@ -70,9 +71,6 @@ from .models import (
 )
 from .signing import quorum_signature, verify_node_signature
 from .state import (
-    ChannelDefinition,
-    ChannelState,
-    Ledger,
     apply_acknowledgement,
     apply_commit,
     apply_transfer_send,
@@ -249,7 +247,7 @@ class Operations:
 
     async def get_balances(self, wallet: str | None = None) -> tuple[Balance, ...]:
         """Return a wallet's off-chain balances (ours by default; reads are public)."""
-        owner = self._wallet if wallet is None else address(wallet, "wallet")
+        owner = self._wallet if wallet is None else parse_address(wallet, "wallet")
         result = await self._send("user.v1.get_balances", {"wallet": owner.lower()})
         entries = parse_items(result, "balances", BalanceEntry.from_wire)
         return tuple(Balance(entry.asset, entry.amount) for entry in entries)
@@ -622,7 +620,7 @@ class Operations:
 
         Without a home channel yet, the transfer opens it (``request_creation``).
         """
-        target = address(destination, "destination")
+        target = parse_address(destination, "destination")
         if target == self._wallet:
             raise ClearNodeValidationError("destination", "cannot transfer to yourself")
         asset = self._node.asset(symbol)

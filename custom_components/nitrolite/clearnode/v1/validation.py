@@ -15,6 +15,7 @@ from decimal import Decimal, localcontext
 import re
 
 from .. import validation as common  # noqa: TID252
+from ..addresses import parse_address  # noqa: TID252
 from ..amounts import EXACT, AmountError  # noqa: TID252
 from ..errors import ClearNodeValidationError  # noqa: TID252
 from ..models import Allocation, AppDefinition, AppSession  # noqa: TID252
@@ -71,7 +72,7 @@ def definition(value: AppDefinition, wallet: str) -> AppDefinition:
         raise _invalid("challenge", "v1 sessions have no challenge period")
     if not 0 < len(value.participants) <= MAX_PARTICIPANTS:
         raise _invalid("participants", f"must be 1 to {MAX_PARTICIPANTS} addresses")
-    participants = tuple(common.address(p, "participants") for p in value.participants)
+    participants = tuple(parse_address(p, "participants") for p in value.participants)
     if len(set(participants)) != len(participants):
         raise _invalid("participants", "an address is listed twice")
     if len(value.weights) != len(participants):
@@ -226,7 +227,7 @@ def payment(
 ) -> tuple[Allocation, ...]:
     """Return ``session``'s allocations after ``payer`` pays ``value`` to ``to``."""
     current = open_session(session, payer)
-    payee = common.address(to, "to")
+    payee = parse_address(to, "to")
     if payee == payer:
         raise _invalid("to", "cannot pay yourself")
     if payee not in session.participants:
