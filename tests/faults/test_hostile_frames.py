@@ -12,8 +12,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.nitrolite.clearnode import ConnectionState, codec, signing
 from local_clearnode import LocalClearNode
 from tests.integration.conftest import BROKER_KEY, OTHER_BROKER_KEY
+from tests.integration.helpers import wait_for
 
-from .helpers import BALANCE, balance_push, signed_push, wait_for
+from .helpers import BALANCE, balance_push, signed_push
 
 SIGNATURE_FLOOD = 5_000
 GARBAGE_FLOOD = 200

@@ -41,7 +41,7 @@ async def test_entities(
         config_entry.add_to_hass(hass)
         await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()
-        await config_entry.runtime_data.coordinator.async_create_app_session(
+        await config_entry.runtime_data.actions.async_create_app_session(
             replace(DEFINITION, nonce=42),
             [
                 Allocation(WALLET, "usdc", Decimal(4)),

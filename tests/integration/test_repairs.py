@@ -24,8 +24,8 @@ from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import LocalClearNode
 
 from .conftest import setup_entry
-from .helpers import wait_for
-from .test_app_sessions import DEFINITION, coordinator_of, funding
+from .helpers import actions_of, coordinator_of, wait_for
+from .test_app_sessions import DEFINITION, funding
 
 OLD_CLOCK = "custom_components.nitrolite.clearnode.client._now_ms"
 TEN_MINUTES_AGO_MS = 600_000
@@ -51,7 +51,7 @@ async def test_a_used_up_spending_cap_raises_a_fixable_issue(
 ) -> None:
     """Spending beyond the cap is refused; the fix reloads with a fresh session key."""
     with pytest.raises(HomeAssistantError) as err:
-        await coordinator_of(loaded_entry).async_create_app_session(
+        await actions_of(loaded_entry).async_create_app_session(
             DEFINITION, funding("15"), None
         )
     assert err.value.translation_key == "allowance_exceeded"
@@ -79,9 +79,8 @@ async def test_clock_skew_raises_an_issue_cleared_by_the_next_login(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """The ClearNode refuses late timestamps; a later good login clears the issue."""
-    coordinator = coordinator_of(loaded_entry)
     with slow_clock(), pytest.raises(HomeAssistantError) as err:
-        await coordinator.async_get_balances()
+        await actions_of(loaded_entry).async_get_balances()
     assert err.value.translation_key == "clock_skew"
     assert issue(hass, "clock_skew", loaded_entry) is not None
 
@@ -131,7 +130,7 @@ async def test_balance_cap_issue_needs_no_second_funding(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """Within the cap, spending works and raises no issue."""
-    await coordinator_of(loaded_entry).async_create_app_session(
+    await actions_of(loaded_entry).async_create_app_session(
         DEFINITION, funding("10"), None
     )
     assert clearnode.balance(

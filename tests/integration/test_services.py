@@ -18,7 +18,7 @@ from custom_components.nitrolite.const import CONF_ALLOWANCES, DOMAIN
 from local_clearnode import LocalClearNode
 
 from .conftest import COUNTERPARTY, COUNTERPARTY_KEY, WALLET, entry_data, setup_entry
-from .helpers import wait_for
+from .helpers import call, open_session, wait_for
 from .test_app_sessions import counterparty_opens_and_pays_us
 
 pytestmark = pytest.mark.usefixtures("loaded_entry")
@@ -32,27 +32,6 @@ HUGE = "1e999999999"
 # Amounts with more significant digits than the default decimal context keeps (28).
 DEPOSIT_30_DIGITS = "1.00000000000000000000000000003"
 TINY = "0.00000000000000000000000000001"
-
-
-async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
-    """Call a nitrolite action the way a script does, and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
-
-
-async def open_session(hass: HomeAssistant, amount: str = "4") -> str:
-    """Open a two-party session funded by our wallet; return its id."""
-    response = await call(
-        hass,
-        "create_app_session",
-        counterparty=COUNTERPARTY,
-        asset="usdc",
-        amount=amount,
-    )
-    return str(response["app_session_id"])
 
 
 def usdc(node: LocalClearNode, address: str) -> Decimal:
@@ -517,7 +496,7 @@ async def test_depositing_where_others_reach_the_quorum_without_us_is_refused(
     """In a session the counterparty can update alone, we add nothing; paying still works."""
     session = await counterparty_opens_and_pays_us(hass, clearnode)
     [entry] = hass.config_entries.async_loaded_entries(DOMAIN)
-    known = entry.runtime_data.coordinator.data.app_sessions
+    known = entry.runtime_data.coordinator.data.sessions
     await wait_for(hass, lambda: session.app_session_id in known)
 
     with pytest.raises(ServiceValidationError) as err:
