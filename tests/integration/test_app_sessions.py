@@ -16,6 +16,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -437,6 +438,37 @@ async def test_changes_not_pushed_to_us_are_picked_up_after_reconnecting(
     assert coordinator.data.sessions[ours.app_session_id].session.status == "closed"
     await hass.async_block_till_done()
     assert hass.states.get(session_entity(ours, "status")).state == "closed"
+
+
+async def test_asking_for_an_update_re_reads_like_a_reconnect(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """homeassistant.update_entity re-reads through the same path: new sessions are announced."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    created = async_capture_events(hass, f"{DOMAIN}_app_session_created")
+    async with counterparty_client(hass, clearnode) as counterparty:
+        theirs = await counterparty.create_app_session(
+            THEIR_DEFINITION,
+            [
+                Allocation(COUNTERPARTY, "usdc", Decimal(2)),
+                Allocation(WALLET, "usdc", Decimal(0)),
+            ],
+        )
+    await hass.async_block_till_done()
+    assert not created
+
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {"entity_id": "sensor.wallet_0x2c75_5c23_open_app_sessions"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+    assert [event.data["app_session_id"] for event in created] == [
+        theirs.app_session_id
+    ]
+    assert hass.states.get("sensor.wallet_0x2c75_5c23_open_app_sessions").state == "1"
 
 
 async def test_payments_still_work_after_a_reconnect(

@@ -566,6 +566,39 @@ async def test_payments_are_exact_past_28_significant_digits(
     assert [Decimal(event.data["amount"]) for event in payments] == [Decimal(TINY)]
 
 
+async def test_tiny_amounts_are_written_plainly_everywhere(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """Responses, events, attributes and storage write 1e-29 out in full, never "1E-29"."""
+    session_id = await open_session(hass, "1")
+    payments = async_capture_events(hass, f"{DOMAIN}_app_session_payment")
+
+    response = await call(
+        hass, "pay_in_session", app_session_id=session_id, amount=TINY
+    )
+    await hass.async_block_till_done()
+
+    def counterparty_amount(allocations: list[dict[str, str]]) -> str:
+        return next(
+            a["amount"] for a in allocations if a["participant"] == COUNTERPARTY
+        )
+
+    assert counterparty_amount(response["allocations"]) == TINY
+    [payment] = payments
+    assert payment.data["amount"] == TINY
+    assert counterparty_amount(payment.data["allocations"]) == TINY
+    status = hass.states.get(
+        f"sensor.home_assistant_session_0x{session_id[2:6]}_{session_id[-4:]}_status"
+    )
+    assert counterparty_amount(status.attributes["allocations"]) == TINY
+    [listed] = (await call(hass, "get_app_sessions"))["app_sessions"]
+    assert counterparty_amount(listed["allocations"]) == TINY
+    [entry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    await hass.config_entries.async_unload(entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.sessions"]["data"]
+    assert counterparty_amount(stored[session_id]["allocations"]) == TINY
+
+
 async def test_a_deposit_hiding_a_tiny_increase_of_the_counterparty_is_refused(
     hass: HomeAssistant, clearnode: LocalClearNode
 ) -> None:
