@@ -296,7 +296,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 self.data.sessions[session_id] = replace(record, own_share=share)
                 changed = True
         if reading.open_sessions is not None:
-            self._async_publish_listing()
+            self._async_listing_taken()
         elif changed:
             self._async_publish()
 
@@ -317,13 +317,6 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 self._async_take_state(closed_unseen(record.session))
         for session in self.session_store.restore(open_sessions):
             self._async_take_state(session, listed=True)
-        self.data.connection_state = ConnectionState.CONNECTED
-        if self._started and (unknown := self._unknown_shares()):
-            self.config_entry.async_create_background_task(
-                self.hass,
-                self._async_read_shares_quietly(unknown),
-                f"{DOMAIN}_own_allocations",
-            )
 
     @callback
     def _async_take_outcome(
@@ -390,12 +383,19 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             self.async_update_listeners()
 
     @callback
-    def _async_publish_listing(self) -> None:
-        """Tell entities that the state is read in full: it is current again."""
+    def _async_listing_taken(self) -> None:
+        """Mark the state current again (read in full); read the shares it lacks."""
+        self.data.connection_state = ConnectionState.CONNECTED
         repairs.async_delete_connection_issues(self.hass, self.config_entry)
         if not self.last_update_success:
             LOGGER.info("Reconnected to the ClearNode at %s", self._endpoint)
         self.async_set_updated_data(self.data)
+        if self._started and (unknown := self._unknown_shares()):
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._async_read_shares_quietly(unknown),
+                f"{DOMAIN}_own_allocations",
+            )
 
     @property
     def _endpoint(self) -> str:

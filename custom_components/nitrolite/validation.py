@@ -1,4 +1,4 @@
-"""Rules for what users enter, shared by the actions, the flows and the coordinator.
+"""Rules for what users enter, shared by the services, the actions and the flows.
 
 Each rule raises a translated ServiceValidationError naming the field; the flows show its
 translation key as the error of the form field.
