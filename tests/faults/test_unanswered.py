@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.nitrolite.clearnode import ClearNodeClient
 from custom_components.nitrolite.const import CONF_REQUEST_TIMEOUT, DOMAIN
 from local_clearnode import LocalClearNode
-from tests.integration.conftest import COUNTERPARTY, WALLET, entry_data
+from tests.integration.conftest import COUNTERPARTY, WALLET, entry_data, wallet_entry
 from tests.integration.helpers import call, coordinator_of, open_session, wait_for
 from tests.integration.test_presets import preset_subentry
 
@@ -38,13 +38,12 @@ PRESET_PAID = "sensor.ev_charger_total_paid"
 
 
 @pytest.fixture
-def config_entry(config_entry: MockConfigEntry) -> MockConfigEntry:
+def config_entry(
+    clearnode: LocalClearNode, config_entry: MockConfigEntry
+) -> MockConfigEntry:
     """Return the fault entry with an EV-charger preset: 4 usdc, 0.5 a unit."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=config_entry.title,
-        unique_id=config_entry.unique_id,
-        data=config_entry.data,
+    return wallet_entry(
+        clearnode,
         options=config_entry.options,
         entry_id=config_entry.entry_id,
         subentries_data=[preset_subentry()],

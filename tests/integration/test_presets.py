@@ -18,7 +18,14 @@ from custom_components.nitrolite.clearnode import Allocation, ClearNodeClient
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import LocalClearNode
 
-from .conftest import COUNTERPARTY, WALLET, WALLET_KEY, entry_data, setup_entry
+from .conftest import (
+    COUNTERPARTY,
+    WALLET,
+    WALLET_KEY,
+    entry_data,
+    setup_entry,
+    wallet_entry,
+)
 from .helpers import call, wait_for
 from .test_presets_flow import ADVANCED
 
@@ -54,14 +61,7 @@ def preset_subentry(**changes: Any) -> ConfigSubentryDataWithId:
 @pytest.fixture
 def config_entry(clearnode: LocalClearNode) -> MockConfigEntry:
     """Return an entry for WALLET with the EV-charger preset."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=WALLET,
-        unique_id=f"{WALLET}_{clearnode.broker_address}".lower(),
-        data=entry_data(clearnode),
-        entry_id="01JNITROLITETESTENTRY00000",
-        subentries_data=[preset_subentry()],
-    )
+    return wallet_entry(clearnode, subentries_data=[preset_subentry()])
 
 
 async def press(hass: HomeAssistant, entity_id: str) -> None:

@@ -24,7 +24,7 @@ from custom_components.nitrolite.const import DOMAIN
 from custom_components.nitrolite.storage import SAVE_DELAY_SECONDS
 from local_clearnode import LocalClearNode
 
-from .conftest import COUNTERPARTY, WALLET, entry_data
+from .conftest import COUNTERPARTY, WALLET, wallet_entry
 from .helpers import call, open_session, wait_for
 from .test_presets import PRESET_ID, preset_subentry
 
@@ -64,14 +64,7 @@ BAD_RECORDS = {
 @pytest.fixture
 def config_entry(clearnode: LocalClearNode) -> MockConfigEntry:
     """Return an entry for WALLET with the EV-charger preset."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=WALLET,
-        unique_id=f"{WALLET}_{clearnode.broker_address}".lower(),
-        data=entry_data(clearnode),
-        entry_id="01JNITROLITETESTENTRY00000",
-        subentries_data=[preset_subentry()],
-    )
+    return wallet_entry(clearnode, subentries_data=[preset_subentry()])
 
 
 def sessions_key(entry: MockConfigEntry) -> str:
