@@ -106,22 +106,23 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     # Lifecycle ---------------------------------------------------------------
 
     async def async_connect(self) -> None:
-        """Log in for the first time, then follow the client's events.
+        """Log in for the first time; raise what config-entry setup expects.
 
-        Raise what config-entry setup expects; a failed setup unloads the entry, and
-        the coordinator's shutdown closes the client.
+        A failed setup unloads the entry, and the coordinator's shutdown closes the
+        client.
         """
         try:
             await self.client.connect()
         except ClearNodeError as err:
             raise async_setup_error(self.hass, self.config_entry, err) from err
         repairs.async_delete_issues(self.hass, self.config_entry)
+
+    async def _async_setup(self) -> None:
+        """Load the remembered sessions, then follow the client's events."""
+        await self.session_store.async_load()
         self.config_entry.async_on_unload(
             self.client.subscribe(self._async_handle_event)
         )
-
-    async def _async_setup(self) -> None:
-        await self.session_store.async_load()
 
     async def _async_update_data(self) -> NitroliteData:
         """Re-read balances and open sessions; at start-up also what closed recently."""
