@@ -92,6 +92,16 @@ _TRANSLATIONS = (
 )
 
 
+def _error[E: HomeAssistantError](
+    error_class: type[E], key: str, placeholders: dict[str, str]
+) -> E:
+    return error_class(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Translated:
     """A library error as Home Assistant shows it."""
@@ -100,6 +110,10 @@ class Translated:
     placeholders: dict[str, str]
     issue: str | None
     form_error: str
+
+    def error[E: HomeAssistantError](self, error_class: type[E]) -> E:
+        """Return an error of that class that reads as this translation."""
+        return _error(error_class, self.key, self.placeholders)
 
 
 def translate(err: ClearNodeError) -> Translated:
@@ -131,11 +145,7 @@ def async_report(
 
 def service_error(key: str, **placeholders: str) -> HomeAssistantError:
     """Return the translated error of a failure the user cannot fix by other input."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
+    return _error(HomeAssistantError, key, placeholders)
 
 
 @contextmanager
@@ -145,16 +155,9 @@ def translated_errors(hass: HomeAssistant, entry: ConfigEntry) -> Iterator[None]
         yield
     except ClearNodeError as err:
         translated = async_report(hass, entry, err)
-        error_class = (
-            ServiceValidationError
-            if isinstance(err, ClearNodeValidationError)
-            else HomeAssistantError
-        )
-        raise error_class(
-            translation_domain=DOMAIN,
-            translation_key=translated.key,
-            translation_placeholders=translated.placeholders,
-        ) from err
+        if isinstance(err, ClearNodeValidationError):
+            raise translated.error(ServiceValidationError) from err
+        raise translated.error(HomeAssistantError) from err
 
 
 @callback
@@ -163,21 +166,10 @@ def async_setup_error(
 ) -> HomeAssistantError:
     """Return what a failed first login raises: stop, re-authenticate, or retry."""
     if isinstance(err, ClearNodeBrokerChangedError):
-        translated = async_report(hass, entry, err)
-        return ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key=translated.key,
-            translation_placeholders=translated.placeholders,
-        )
+        return async_report(hass, entry, err).error(ConfigEntryError)
     if isinstance(err, ClearNodeAuthenticationError):
-        return ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="authentication_failed"
-        )
-    return ConfigEntryNotReady(
-        translation_domain=DOMAIN,
-        translation_key="cannot_connect",
-        translation_placeholders={"error": str(err)},
-    )
+        return _error(ConfigEntryAuthFailed, "authentication_failed", {})
+    return _error(ConfigEntryNotReady, "cannot_connect", {"error": str(err)})
 
 
 @callback
@@ -187,13 +179,5 @@ def async_update_failed(
     """Return why the wallet's state could not be read, raising its repair if any."""
     translated = async_report(hass, entry, err)
     if translated.issue is None:
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="update_failed",
-            translation_placeholders={"error": str(err)},
-        )
-    return UpdateFailed(
-        translation_domain=DOMAIN,
-        translation_key=translated.key,
-        translation_placeholders=translated.placeholders,
-    )
+        return _error(UpdateFailed, "update_failed", {"error": str(err)})
+    return translated.error(UpdateFailed)
