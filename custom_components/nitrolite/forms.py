@@ -70,15 +70,6 @@ class InputError(Exception):
         self.error = error
 
 
-class BrokerChanged(InputError):
-    """The ClearNode names another broker than the entry trusts."""
-
-    def __init__(self, broker: str) -> None:
-        """Keep the new broker's address for the confirmation step."""
-        super().__init__("base", "broker_changed")
-        self.broker = broker
-
-
 @contextmanager
 def errors_on(field: str) -> Iterator[None]:
     """Show a refusal by one of the input rules as the form error of ``field``."""
