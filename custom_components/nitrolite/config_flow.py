@@ -289,8 +289,6 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the wallet key again."""
         entry = self._get_reauth_entry()
-        if validation.is_root_application(entry.data[CONF_APPLICATION]):
-            return self.async_abort(reason="root_application")
         errors: dict[str, str] = {}
         if user_input is not None:
             try:

@@ -140,6 +140,29 @@ async def test_a_file_that_is_not_a_mapping_is_ignored(
     assert data.session(session_id).allocations is None
 
 
+async def test_a_record_of_a_session_no_longer_open_is_dropped_at_start(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A session closed long before the restart is not listed: its record goes."""
+    session_id = await open_session(hass)
+    closed_long_ago = "0x" + "cd" * 32
+
+    await reload_with(
+        hass,
+        loaded_entry,
+        hass_storage,
+        {session_id: GOOD_RECORD, closed_long_ago: GOOD_RECORD},
+    )
+    freezer.tick(timedelta(seconds=SAVE_DELAY_SECONDS))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert list(hass_storage[sessions_key(loaded_entry)]["data"]) == [session_id]
+
+
 async def test_a_failed_write_is_written_again_at_unload(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
