@@ -85,7 +85,7 @@ class NitroliteData:
         return {} if record is None else record.own_allocation(self.wallet_address)
 
     @property
-    def open_sessions(self) -> int:
+    def open_session_count(self) -> int:
         """How many of the wallet's sessions are open."""
         return sum(record.session.status == "open" for record in self.sessions.values())
 

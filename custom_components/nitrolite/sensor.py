@@ -56,7 +56,7 @@ SERVICE_SENSORS: tuple[NitroliteSensorEntityDescription, ...] = (
         key="open_app_sessions",
         translation_key="open_app_sessions",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator: coordinator.data.open_sessions,
+        value_fn=lambda coordinator: coordinator.data.open_session_count,
     ),
 )
 BALANCE_SENSOR = SensorEntityDescription(
