@@ -6,38 +6,28 @@ import asyncio
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .allowances import allowance_amounts
-from .clearnode import (
-    ClearNodeClient,
-    ClearNodeError,
-    ClearNodeValidationError,
-    to_checksum_address,
-)
+from . import repairs
+from .actions import NitroliteActions
+from .clearnode import ClearNodeError, ClearNodeValidationError, to_checksum_address
+from .client import create_client, request_timeout
 from .const import (
-    CONF_ALLOWANCES,
     CONF_APPLICATION,
     CONF_BROKER_ADDRESS,
-    CONF_ENDPOINT,
-    CONF_PRIVATE_KEY,
-    CONF_REQUEST_TIMEOUT,
-    CONF_SESSION_KEY_LIFETIME,
-    DEFAULT_REQUEST_TIMEOUT_SECONDS,
     DOMAIN,
+    ISSUE_ROOT_APPLICATION,
     LOGGER,
 )
-from .coordinator import (
-    NitroliteConfigEntry,
-    NitroliteCoordinator,
-    NitroliteRuntimeData,
-)
-from .entity import service_device_info
-from .presets import PresetManager, async_remove_store, preset_device_key
+from .coordinator import NitroliteCoordinator
+from .data import NitroliteConfigEntry, NitroliteRuntimeData
+from .devices import app_session_of_device, wallet_device_info
+from .presets import PresetManager, async_remove_store
 from .services import async_setup_services
 from .storage import async_remove_session_store
+from .validation import is_root_application
 
 PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -48,22 +38,6 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
     """Register the integration's actions once."""
     async_setup_services(hass)
     return True
-
-
-def _create_client(hass: HomeAssistant, entry: NitroliteConfigEntry) -> ClearNodeClient:
-    allowances = entry.options.get(CONF_ALLOWANCES, entry.data[CONF_ALLOWANCES])
-    return ClearNodeClient(
-        async_get_clientsession(hass),
-        entry.data[CONF_ENDPOINT],
-        entry.data[CONF_PRIVATE_KEY],
-        application=entry.data[CONF_APPLICATION],
-        allowances=allowance_amounts(allowances),
-        session_key_lifetime=entry.data[CONF_SESSION_KEY_LIFETIME] * 3600.0,
-        request_timeout=float(
-            entry.options.get(CONF_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_SECONDS)
-        ),
-        node_address=entry.data.get(CONF_BROKER_ADDRESS),
-    )
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> bool:
@@ -89,8 +63,11 @@ def _broker_of_unique_id(unique_id: str | None) -> str | None:
 
 async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> bool:
     """Log in, read the state, then follow the ClearNode's pushes."""
-    client = _create_client(hass, entry)
-    coordinator = NitroliteCoordinator(hass, entry, client)
+    _check_application(hass, entry)
+    client = create_client(hass, entry.data, entry.options)
+    coordinator = NitroliteCoordinator(
+        hass, entry, client, request_timeout(entry.options)
+    )
     await coordinator.async_connect()
     if CONF_BROKER_ADDRESS not in entry.data:
         # An entry whose unique id named no broker trusts the first one it met.
@@ -98,18 +75,36 @@ async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) ->
             entry, data={**entry.data, CONF_BROKER_ADDRESS: client.node_address}
         )
     await coordinator.async_config_entry_first_refresh()
-    presets = PresetManager(hass, entry, coordinator)
+    actions = NitroliteActions(hass, entry, coordinator)
+    presets = PresetManager(hass, entry, coordinator, actions)
     await presets.async_load()
-    entry.runtime_data = NitroliteRuntimeData(
-        client=client, coordinator=coordinator, presets=presets
-    )
+    entry.runtime_data = NitroliteRuntimeData(client, coordinator, actions, presets)
     dr.async_get(hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **service_device_info(coordinator)
+        config_entry_id=entry.entry_id,
+        **wallet_device_info(entry, client.wallet_address),
     )
     coordinator.async_start()
     presets.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+def _check_application(hass: HomeAssistant, entry: NitroliteConfigEntry) -> None:
+    """Stop an entry made before the ClearNode's own application name was refused.
+
+    A session key of that application would be the ClearNode's root key, to which no
+    application or spending cap applies: the entry must not log in with it.
+    """
+    application = entry.data[CONF_APPLICATION]
+    if is_root_application(application):
+        repairs.async_create_issue(
+            hass, entry, ISSUE_ROOT_APPLICATION, application=application
+        )
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="root_application_entry",
+            translation_placeholders={"application": application},
+        )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> bool:
@@ -118,10 +113,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> None:
-    """Revoke the session key; forget the remembered sessions and preset sessions."""
+    """Revoke the session key; forget the remembered sessions, presets and issues."""
     await _async_revoke_session_key(hass, entry)
     await async_remove_session_store(hass, entry.entry_id)
     await async_remove_store(hass, entry.entry_id)
+    repairs.async_delete_issues(hass, entry)
 
 
 async def _async_revoke_session_key(
@@ -132,7 +128,7 @@ async def _async_revoke_session_key(
     Logging in registers a fresh key, which replaces the previous one of the same wallet
     and application; revoking the fresh key then leaves none.
     """
-    client = _create_client(hass, entry)
+    client = create_client(hass, entry.data, entry.options)
     try:
         async with asyncio.timeout(REVOKE_TIMEOUT_SECONDS):
             await client.connect()
@@ -157,17 +153,12 @@ async def async_remove_config_entry_device(
     An open session's device stays: Home Assistant may hold the only copy of its
     allocations, without which it could not be paid in or closed by default.
     """
+    session_id = app_session_of_device(entry, device_entry)
+    if session_id is None:
+        return False
     coordinator = entry.runtime_data.coordinator
-    presets = {
-        preset_device_key(coordinator, subentry_id) for subentry_id in entry.subentries
-    }
-    for domain, key in device_entry.identifiers:
-        if domain != DOMAIN or key == coordinator.device_key or key in presets:
-            continue
-        session_id = key.removeprefix(f"{coordinator.device_key}_")
-        session = coordinator.data.app_sessions.get(session_id)
-        if session is not None and session.status == "open":
-            return False
-        coordinator.async_forget_session(session_id)
-        return True
-    return False
+    session = coordinator.data.session(session_id)
+    if session is not None and session.status == "open":
+        return False
+    coordinator.async_forget_session(session_id)
+    return True

@@ -11,7 +11,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import NitroliteConfigEntry
+from .data import NitroliteConfigEntry
 from .entity import NitroliteEntity
 
 PARALLEL_UPDATES = 0

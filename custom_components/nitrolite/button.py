@@ -11,7 +11,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import NitroliteConfigEntry
+from .data import NitroliteConfigEntry
 from .entity import NitrolitePresetEntity, async_add_preset_entities
 from .presets import Preset, PresetManager
 
@@ -54,14 +54,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the buttons of each preset, now and when presets are added."""
-    presets = entry.runtime_data.presets
     async_add_preset_entities(
-        presets,
+        entry.runtime_data.presets,
         async_add_entities,
-        lambda preset: (
-            NitrolitePresetButton(presets, description, preset)
-            for description in PRESET_BUTTONS
-        ),
+        NitrolitePresetButton,
+        PRESET_BUTTONS,
     )
 
 

@@ -8,7 +8,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_PRIVATE_KEY
-from .coordinator import NitroliteConfigEntry, session_summary
+from .data import NitroliteConfigEntry
+from .serialize import DIAGNOSTICS_FIELDS, amounts_json, session_json
 
 TO_REDACT = {CONF_PRIVATE_KEY, "jwt", "jwt_token", "session_key", "signature"}
 
@@ -29,24 +30,17 @@ async def async_get_config_entry_diagnostics(
             "broker_address": coordinator.client.node_address,
             **async_redact_data(dict(coordinator.client.stats), TO_REDACT),
         },
-        "balances": {asset: str(amount) for asset, amount in data.balances.items()},
+        "balances": amounts_json(data.balances),
         "app_sessions": [
             {
-                **session_summary(session),
-                "participants": list(session.participants),
-                "weights": list(session.weights),
-                "quorum": session.quorum,
-                "protocol": session.protocol,
-                "closed_at": closed.isoformat()
-                if (closed := data.closed_at.get(session.app_session_id))
-                else None,
-                "own_allocation": {
-                    asset: str(amount)
-                    for asset, amount in coordinator.own_allocation(
-                        session.app_session_id
-                    ).items()
-                },
+                **session_json(record.session, DIAGNOSTICS_FIELDS),
+                "closed_at": None
+                if record.closed_at is None
+                else record.closed_at.isoformat(),
+                "own_allocation": amounts_json(
+                    record.own_allocation(data.wallet_address)
+                ),
             }
-            for session in data.app_sessions.values()
+            for record in data.sessions.values()
         ],
     }

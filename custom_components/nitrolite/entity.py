@@ -1,87 +1,30 @@
-"""Base entities of the Nitrolite integration."""
+"""Base entities of the Nitrolite integration: wallet, app session and preset."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import cast
 
 from homeassistant.core import callback
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .clearnode import AppSession
-from .const import DOMAIN
 from .coordinator import NitroliteCoordinator
-from .presets import Preset, PresetManager, preset_device_key
-
-MANUFACTURER = "ERC-7824 Nitrolite"
-
-
-def _shorten(hex_id: str) -> str:
-    return f"{hex_id[:6]}…{hex_id[-4:]}"
-
-
-def service_device_info(coordinator: NitroliteCoordinator) -> DeviceInfo:
-    """Describe the entry's service device: our wallet on this ClearNode."""
-    return DeviceInfo(
-        entry_type=DeviceEntryType.SERVICE,
-        identifiers={(DOMAIN, coordinator.device_key)},
-        manufacturer=MANUFACTURER,
-        model="ClearNode wallet",
-        translation_key="wallet",
-        translation_placeholders={"address": _shorten(coordinator.wallet_address)},
-    )
-
-
-def _link_to_service_device(coordinator: NitroliteCoordinator) -> DeviceInfo:
-    identifier = (DOMAIN, coordinator.device_key)
-    if hasattr(dr, "async_get_device_id_by_identifier"):  # Home Assistant >= 2026.8
-        return DeviceInfo(
-            via_device_id=dr.async_get_device_id_by_identifier(
-                coordinator.hass,
-                identifier,
-                config_entry_id=coordinator.config_entry.entry_id,
-            )
-        )
-    return cast("DeviceInfo", {"via_device": identifier})
-
-
-def session_device_info(
-    coordinator: NitroliteCoordinator, session: AppSession
-) -> DeviceInfo:
-    """Describe an app session's device, linked to the entry's service device."""
-    session_id = session.app_session_id
-    return DeviceInfo(
-        entry_type=DeviceEntryType.SERVICE,
-        identifiers={(DOMAIN, coordinator.session_device_key(session_id))},
-        manufacturer=MANUFACTURER,
-        model=session.protocol,
-        translation_key="app_session",
-        translation_placeholders={
-            "application": session.application,
-            "short_id": _shorten(session_id),
-        },
-        **_link_to_service_device(coordinator),
-    )
-
-
-def preset_device_info(coordinator: NitroliteCoordinator, preset: Preset) -> DeviceInfo:
-    """Describe a payment preset's device, linked to the entry's service device."""
-    return DeviceInfo(
-        entry_type=DeviceEntryType.SERVICE,
-        identifiers={(DOMAIN, preset_device_key(coordinator, preset.subentry_id))},
-        manufacturer=MANUFACTURER,
-        model="Payment preset",
-        name=preset.name,
-        **_link_to_service_device(coordinator),
-    )
+from .devices import (
+    preset_device_info,
+    preset_device_key,
+    session_device_info,
+    session_device_key,
+    wallet_device_info,
+    wallet_device_key,
+)
+from .model import SessionRecord
+from .presets import Preset, PresetManager
 
 
 class NitroliteEntity(CoordinatorEntity[NitroliteCoordinator]):
-    """An entity of the entry's service device."""
+    """An entity of the entry's wallet device."""
 
     _attr_has_entity_name = True
 
@@ -90,9 +33,10 @@ class NitroliteEntity(CoordinatorEntity[NitroliteCoordinator]):
     ) -> None:
         """Name from the description's translation key, id from wallet and broker."""
         super().__init__(coordinator)
+        entry = coordinator.config_entry
         self.entity_description = description
-        self._attr_unique_id = f"{coordinator.device_key}_{description.key}"
-        self._attr_device_info = service_device_info(coordinator)
+        self._attr_unique_id = f"{wallet_device_key(entry)}_{description.key}"
+        self._attr_device_info = wallet_device_info(entry, coordinator.wallet_address)
 
 
 class NitroliteSessionEntity(CoordinatorEntity[NitroliteCoordinator]):
@@ -108,31 +52,29 @@ class NitroliteSessionEntity(CoordinatorEntity[NitroliteCoordinator]):
     ) -> None:
         """Bind to the app session by its stable server id."""
         super().__init__(coordinator)
+        entry = coordinator.config_entry
         self.entity_description = description
         self.app_session_id = session.app_session_id
-        self._attr_unique_id = f"{coordinator.session_device_key(session.app_session_id)}_{description.key}"
-        self._attr_device_info = session_device_info(coordinator, session)
-        self._rendered: tuple[bool, object] | None = None
+        device_key = session_device_key(entry, session.app_session_id)
+        self._attr_unique_id = f"{device_key}_{description.key}"
+        self._attr_device_info = session_device_info(coordinator.hass, entry, session)
+        self._rendered: tuple[bool, SessionRecord | None] | None = None
 
     @property
-    def session(self) -> AppSession:
-        """The app session as currently known."""
-        return self.coordinator.data.app_sessions[self.app_session_id]
+    def record(self) -> SessionRecord:
+        """What Home Assistant holds of the app session."""
+        return self.coordinator.data.sessions[self.app_session_id]
 
     @property
     def available(self) -> bool:
         """Available while connected and the session is still known."""
         return (
-            super().available
-            and self.app_session_id in self.coordinator.data.app_sessions
+            super().available and self.app_session_id in self.coordinator.data.sessions
         )
 
-    def _shown_data(self) -> object:
-        """Return what the state and attributes are made of, availability aside."""
-        return self.coordinator.data.app_sessions.get(self.app_session_id)
-
-    def _rendering(self) -> tuple[bool, object]:
-        return self.available, self._shown_data()
+    def _rendering(self) -> tuple[bool, SessionRecord | None]:
+        """Return what the entity shows is made of (records are replaced on change)."""
+        return self.available, self.coordinator.data.sessions.get(self.app_session_id)
 
     async def async_added_to_hass(self) -> None:
         """Remember what the first state write shows."""
@@ -152,24 +94,6 @@ class NitroliteSessionEntity(CoordinatorEntity[NitroliteCoordinator]):
             self.async_write_ha_state()
 
 
-@callback
-def async_add_preset_entities(
-    presets: PresetManager,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-    create: Callable[[Preset], Iterable[Entity]],
-) -> None:
-    """Add each preset's entities to its subentry, now and when a preset is added."""
-
-    @callback
-    def _async_add(subentry_ids: Iterable[str]) -> None:
-        for subentry_id in subentry_ids:
-            async_add_entities(
-                create(presets.presets[subentry_id]), config_subentry_id=subentry_id
-            )
-
-    presets.async_add_preset_listener(_async_add)
-
-
 class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):
     """An entity of one payment preset's device."""
 
@@ -182,14 +106,18 @@ class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):
         preset: Preset,
     ) -> None:
         """Bind to the preset by its subentry id."""
-        super().__init__(presets.coordinator)
+        coordinator = presets.coordinator
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
         self.entity_description = description
         self.presets = presets
         self.subentry_id = preset.subentry_id
         self._preset = preset
-        device_key = preset_device_key(presets.coordinator, preset.subentry_id)
+        device_key = preset_device_key(entry, preset.subentry_id)
         self._attr_unique_id = f"{device_key}_{description.key}"
-        self._attr_device_info = preset_device_info(presets.coordinator, preset)
+        self._attr_device_info = preset_device_info(
+            coordinator.hass, entry, preset.subentry_id, preset.name
+        )
 
     @property
     def preset(self) -> Preset:
@@ -202,3 +130,27 @@ class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):
     def available(self) -> bool:
         """Available while connected and the preset exists."""
         return super().available and self.presets.get(self.subentry_id) is not None
+
+
+@callback
+def async_add_preset_entities[DescriptionT: EntityDescription](
+    presets: PresetManager,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_class: Callable[[PresetManager, DescriptionT, Preset], Entity],
+    descriptions: tuple[DescriptionT, ...],
+) -> None:
+    """Add one entity per description to each preset, now and when one is added."""
+
+    @callback
+    def _async_add(subentry_ids: Iterable[str]) -> None:
+        for subentry_id in subentry_ids:
+            preset = presets.presets[subentry_id]
+            async_add_entities(
+                [
+                    entity_class(presets, description, preset)
+                    for description in descriptions
+                ],
+                config_subentry_id=subentry_id,
+            )
+
+    presets.async_add_preset_listener(_async_add)

@@ -6,11 +6,13 @@ from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import EVENT_TYPES
-from .coordinator import NitroliteConfigEntry
+from .data import NitroliteConfigEntry
 from .entity import NitroliteEntity
+from .events import session_event_signal
 
 PARALLEL_UPDATES = 0
 
@@ -36,10 +38,14 @@ class NitroliteAppSessionEvent(NitroliteEntity, EventEntity):
     """Fires with the same data as the nitrolite_app_session_* bus events."""
 
     async def async_added_to_hass(self) -> None:
-        """Follow the coordinator's app-session events."""
+        """Follow the entry's app-session events."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.coordinator.async_add_event_listener(self._async_handle_event)
+            async_dispatcher_connect(
+                self.hass,
+                session_event_signal(self.coordinator.config_entry.entry_id),
+                self._async_handle_event,
+            )
         )
 
     @callback

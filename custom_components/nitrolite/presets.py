@@ -9,7 +9,6 @@ ClearNode is known to have created it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -23,11 +22,11 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 
+from .actions import KeyedLocks, NitroliteActions
 from .clearnode import EXACT, Allocation, AppDefinition, AppSession, parse_amount
 from .const import (
     CONF_APPLICATION,
@@ -45,6 +44,7 @@ from .const import (
     SUBENTRY_TYPE_PRESET,
 )
 from .coordinator import NitroliteCoordinator
+from .devices import async_rename_preset_devices
 from .validation import amount, validation_error
 
 STORAGE_VERSION = 2
@@ -147,26 +147,26 @@ def _checked_ids(stored: Any, key: str) -> dict[str, str]:
     }
 
 
-def preset_device_key(coordinator: NitroliteCoordinator, subentry_id: str) -> str:
-    """Return the identifier of a preset's device."""
-    return f"{coordinator.device_key}_preset_{subentry_id}"
-
-
 class PresetManager:
     """The presets of one entry, their current sessions, and the actions on them."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry, coordinator: NitroliteCoordinator
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        coordinator: NitroliteCoordinator,
+        actions: NitroliteActions,
     ) -> None:
         """Nothing is read yet; see async_load."""
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator
+        self._actions = actions
         self._store = _PresetStore(hass, entry.entry_id)
         # App session id by preset subentry id: current, and being opened.
         self._session_ids: dict[str, str] = {}
         self._opening: dict[str, str] = {}
-        self._open_locks: dict[str, asyncio.Lock] = {}
+        self._open_locks = KeyedLocks()
         self._known_ids: set[str] = set()
         self._listeners: list[PresetListener] = []
 
@@ -220,25 +220,14 @@ class PresetManager:
         for sessions in (self._session_ids, self._opening):
             for subentry_id in set(sessions) - self._known_ids:
                 del sessions[subentry_id]
-        self._async_rename_devices(presets.values())
+        async_rename_preset_devices(
+            self.hass,
+            self.entry,
+            {subentry_id: preset.name for subentry_id, preset in presets.items()},
+        )
         for listener in list(self._listeners):
             listener(added)
         self.coordinator.async_update_listeners()
-
-    @callback
-    def _async_rename_devices(self, presets: Iterable[Preset]) -> None:
-        names = {
-            (
-                DOMAIN,
-                preset_device_key(self.coordinator, preset.subentry_id),
-            ): preset.name
-            for preset in presets
-        }
-        registry = dr.async_get(self.hass)
-        for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
-            for identifier in device.identifiers & names.keys():
-                if device.name != names[identifier]:
-                    registry.async_update_device(device.id, name=names[identifier])
 
     async def _async_save(self) -> None:
         await self._store.async_save(
@@ -255,8 +244,7 @@ class PresetManager:
         """Settle the opens not running now; return whether any was settled."""
         settled = False
         for subentry_id in list(self._opening):
-            lock = self._open_locks.get(subentry_id)
-            if lock is None or not lock.locked():
+            if not self._open_locks.locked(subentry_id):
                 settled |= self._async_settle_opening(subentry_id)
         return settled
 
@@ -269,9 +257,9 @@ class PresetManager:
         session_id = self._opening.get(subentry_id)
         if session_id is None:  # the preset was removed meanwhile
             return False
-        if session_id in self.coordinator.data.app_sessions:
+        if session_id in self.coordinator.data.sessions:
             self._session_ids[subentry_id] = session_id
-        elif self.coordinator.awaits_outcome(session_id):
+        elif session_id in self.coordinator.unanswered:
             return False
         del self._opening[subentry_id]
         return True
@@ -307,7 +295,7 @@ class PresetManager:
         session_id = self._session_ids.get(subentry_id)
         if session_id is None:
             return None
-        return self.coordinator.data.app_sessions.get(session_id)
+        return self.coordinator.data.session(session_id)
 
     def open_session(self, subentry_id: str) -> AppSession | None:
         """Return the preset's session if it is open."""
@@ -335,7 +323,9 @@ class PresetManager:
         session = self.session(preset.subentry_id)
         if session is None:
             return None
-        return self.coordinator.own_allocation(session.app_session_id).get(preset.asset)
+        return self.coordinator.data.own_allocation(session.app_session_id).get(
+            preset.asset
+        )
 
     # Actions -------------------------------------------------------------------
 
@@ -350,23 +340,19 @@ class PresetManager:
         One open per preset at a time: a second waits, then finds the first's session.
         """
         subentry_id = preset.subentry_id
-        async with self._open_locks.setdefault(subentry_id, asyncio.Lock()):
+        async with self._open_locks(subentry_id):
             if (opening := self._opening.get(subentry_id)) is not None:
-                await self.coordinator.async_wait_for_outcome(opening)
+                await self.coordinator.unanswered.async_wait(opening)
                 if self._async_settle_opening(subentry_id):
                     await self._async_save()
             if self.open_session(subentry_id) is not None:
                 raise validation_error("preset_session_open", preset=preset.name)
-            wallet = self.coordinator.wallet_address
-            definition = preset.definition(
-                wallet, nonce or self.coordinator.next_nonce()
-            )
-            self._opening[subentry_id] = self.coordinator.client.app_session_id(
-                definition
-            )
+            wallet = self._actions.wallet_address
+            definition = preset.definition(wallet, nonce or self._actions.next_nonce())
+            self._opening[subentry_id] = self._actions.app_session_id(definition)
             await self._async_save()
             try:
-                return await self.coordinator.async_create_app_session(
+                return await self._actions.async_create_app_session(
                     definition, preset.funding(wallet), session_data
                 )
             finally:
@@ -381,7 +367,7 @@ class PresetManager:
         session = self._require_open(preset)
         with localcontext(EXACT):
             due = units * preset.unit_price
-        return await self.coordinator.async_pay_in_session(
+        return await self._actions.async_pay_in_session(
             session.app_session_id,
             amount(due, "units"),
             preset.asset,
@@ -397,7 +383,7 @@ class PresetManager:
     ) -> AppSession:
         """Close the preset's open session."""
         session = self._require_open(preset)
-        return await self.coordinator.async_close_app_session(
+        return await self._actions.async_close_app_session(
             session.app_session_id, allocations, session_data
         )
 

@@ -13,6 +13,7 @@ from .const import (
     ISSUE_ALLOWANCE_EXHAUSTED,
     ISSUE_BROKER_CHANGED,
     ISSUE_CLOCK_SKEW,
+    ISSUE_ROOT_APPLICATION,
     ISSUE_SESSION_KEY,
 )
 
@@ -31,9 +32,10 @@ def _issue_id(kind: str, entry: ConfigEntry) -> str:
 
 
 @callback
-def _async_create(
-    hass: HomeAssistant, kind: str, entry: ConfigEntry, **placeholders: str
+def async_create_issue(
+    hass: HomeAssistant, entry: ConfigEntry, kind: str, **placeholders: str
 ) -> None:
+    """Tell the user what stops the entry and how to fix it."""
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -47,32 +49,6 @@ def _async_create(
 
 
 @callback
-def async_create_clock_skew_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Report that the ClearNode refused our timestamps (the clock is off)."""
-    _async_create(hass, ISSUE_CLOCK_SKEW, entry)
-
-
-@callback
-def async_create_allowance_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Report that the session key's spending cap is used up."""
-    _async_create(hass, ISSUE_ALLOWANCE_EXHAUSTED, entry)
-
-
-@callback
-def async_create_session_key_issue(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Report a session key that expired and cannot be renewed."""
-    _async_create(hass, ISSUE_SESSION_KEY, entry)
-
-
-@callback
-def async_create_broker_changed_issue(
-    hass: HomeAssistant, entry: ConfigEntry, expected: str, actual: str
-) -> None:
-    """Report a ClearNode that names another broker than the one the entry trusts."""
-    _async_create(hass, ISSUE_BROKER_CHANGED, entry, expected=expected, actual=actual)
-
-
-@callback
 def async_delete_connection_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Clear the issues a successful login proves fixed (clock, session key, broker)."""
     for kind in _CONNECTION_ISSUES:
@@ -82,7 +58,11 @@ def async_delete_connection_issues(hass: HomeAssistant, entry: ConfigEntry) -> N
 @callback
 def async_delete_issues(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Forget every issue of an entry (a fresh session key, or entry removed)."""
-    for kind in (*_CONNECTION_ISSUES, ISSUE_ALLOWANCE_EXHAUSTED):
+    for kind in (
+        *_CONNECTION_ISSUES,
+        ISSUE_ALLOWANCE_EXHAUSTED,
+        ISSUE_ROOT_APPLICATION,
+    ):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(kind, entry))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,14 +19,17 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .clearnode import ConnectionState
 from .const import CONF_DEFAULT_ASSET
-from .coordinator import NitroliteConfigEntry, NitroliteCoordinator, session_summary
+from .coordinator import NitroliteCoordinator
+from .data import NitroliteConfigEntry
 from .entity import (
     NitroliteEntity,
     NitrolitePresetEntity,
     NitroliteSessionEntity,
     async_add_preset_entities,
 )
+from .model import SessionRecord
 from .presets import Preset, PresetManager
+from .serialize import ATTRIBUTE_FIELDS, amounts_json, session_json
 
 PARALLEL_UPDATES = 0
 
@@ -53,10 +56,7 @@ SERVICE_SENSORS: tuple[NitroliteSensorEntityDescription, ...] = (
         key="open_app_sessions",
         translation_key="open_app_sessions",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda coordinator: sum(
-            session.status == "open"
-            for session in coordinator.data.app_sessions.values()
-        ),
+        value_fn=lambda coordinator: coordinator.data.open_session_count,
     ),
 )
 BALANCE_SENSOR = SensorEntityDescription(
@@ -64,15 +64,57 @@ BALANCE_SENSOR = SensorEntityDescription(
     translation_key="balance",
     state_class=SensorStateClass.TOTAL,
 )
-SESSION_STATUS_SENSOR = SensorEntityDescription(
-    key="status",
-    translation_key="app_session_status",
-    device_class=SensorDeviceClass.ENUM,
-    options=["open", "closed"],
-)
-OWN_ALLOCATION_SENSOR = SensorEntityDescription(
-    key="own_allocation",
-    translation_key="own_allocation",
+
+
+@dataclass(frozen=True, kw_only=True)
+class NitroliteSessionSensorEntityDescription(SensorEntityDescription):
+    """A sensor of an app session's device."""
+
+    value_fn: Callable[[NitroliteCoordinator, SessionRecord], str | Decimal | None]
+    unit_fn: Callable[[NitroliteCoordinator, SessionRecord], str | None] = (
+        lambda _coordinator, _record: None
+    )
+    attributes_fn: Callable[[NitroliteCoordinator, SessionRecord], Mapping[str, Any]]
+
+
+def _main_asset(coordinator: NitroliteCoordinator, record: SessionRecord) -> str | None:
+    """Return the asset to show our allocation in: the default if held, else the first."""
+    amounts = record.own_allocation(coordinator.wallet_address)
+    default = coordinator.config_entry.options.get(CONF_DEFAULT_ASSET)
+    if default in amounts:
+        return str(default)
+    return min(amounts, default=None)
+
+
+def _own_amount(
+    coordinator: NitroliteCoordinator, record: SessionRecord
+) -> Decimal | None:
+    asset = _main_asset(coordinator, record)
+    if asset is None:
+        return None
+    return record.own_allocation(coordinator.wallet_address)[asset]
+
+
+SESSION_SENSORS: tuple[NitroliteSessionSensorEntityDescription, ...] = (
+    NitroliteSessionSensorEntityDescription(
+        key="status",
+        translation_key="app_session_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=["open", "closed"],
+        value_fn=lambda _coordinator, record: record.session.status,
+        attributes_fn=lambda _coordinator, record: session_json(
+            record.session, ATTRIBUTE_FIELDS
+        ),
+    ),
+    NitroliteSessionSensorEntityDescription(
+        key="own_allocation",
+        translation_key="own_allocation",
+        value_fn=_own_amount,
+        unit_fn=_main_asset,
+        attributes_fn=lambda coordinator, record: {
+            "amounts": amounts_json(record.own_allocation(coordinator.wallet_address))
+        },
+    ),
 )
 
 
@@ -139,7 +181,7 @@ async def async_setup_entry(
     @callback
     def _async_add_new() -> None:
         new_assets = coordinator.data.balances.keys() - known_assets
-        sessions = coordinator.data.app_sessions
+        sessions = coordinator.data.sessions
         known_sessions.intersection_update(sessions)
         new_sessions = sessions.keys() - known_sessions
         known_assets.update(new_assets)
@@ -147,18 +189,13 @@ async def async_setup_entry(
         entities: list[SensorEntity] = [
             NitroliteBalanceSensor(coordinator, asset) for asset in sorted(new_assets)
         ]
-        for session_id in sorted(new_sessions):
-            session = sessions[session_id]
-            entities.append(
-                NitroliteSessionStatusSensor(
-                    coordinator, SESSION_STATUS_SENSOR, session
-                )
+        entities.extend(
+            NitroliteSessionSensor(
+                coordinator, description, sessions[session_id].session
             )
-            entities.append(
-                NitroliteOwnAllocationSensor(
-                    coordinator, OWN_ALLOCATION_SENSOR, session
-                )
-            )
+            for session_id in sorted(new_sessions)
+            for description in SESSION_SENSORS
+        )
         if entities:
             async_add_entities(entities)
 
@@ -166,12 +203,7 @@ async def async_setup_entry(
     entry.async_on_unload(coordinator.async_add_listener(_async_add_new))
     presets = entry.runtime_data.presets
     async_add_preset_entities(
-        presets,
-        async_add_entities,
-        lambda preset: (
-            NitrolitePresetSensor(presets, description, preset)
-            for description in PRESET_SENSORS
-        ),
+        presets, async_add_entities, NitrolitePresetSensor, PRESET_SENSORS
     )
 
 
@@ -196,9 +228,8 @@ class NitroliteBalanceSensor(NitroliteEntity, SensorEntity):
 
     def __init__(self, coordinator: NitroliteCoordinator, asset: str) -> None:
         """One sensor per asset symbol."""
-        super().__init__(coordinator, BALANCE_SENSOR)
+        super().__init__(coordinator, replace(BALANCE_SENSOR, key=f"balance_{asset}"))
         self.asset = asset
-        self._attr_unique_id = f"{coordinator.device_key}_balance_{asset}"
         self._attr_translation_placeholders = {"asset": asset}
         self._attr_native_unit_of_measurement = asset
 
@@ -208,69 +239,32 @@ class NitroliteBalanceSensor(NitroliteEntity, SensorEntity):
         return self.coordinator.data.balances.get(self.asset)
 
 
-class NitroliteSessionStatusSensor(NitroliteSessionEntity, SensorEntity):
-    """Whether an app session is open or closed, with its definition and state."""
+class NitroliteSessionSensor(NitroliteSessionEntity, SensorEntity):
+    """A sensor of an app session: its status, or our share of it."""
+
+    entity_description: NitroliteSessionSensorEntityDescription
+    # Lists and free text, repeated by every state change: kept out of the history.
+    _unrecorded_attributes = frozenset(
+        {"participants", "weights", "allocations", "session_data"}
+    )
 
     @property
-    def native_value(self) -> str:
-        """Return open or closed."""
-        return self.session.status
-
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any]:
-        """Definition, version and allocations of the session."""
-        session = self.session
-        summary = session_summary(session)
-        return {
-            "app_session_id": session.app_session_id,
-            "application": session.application,
-            "protocol": session.protocol,
-            "participants": list(session.participants),
-            "weights": list(session.weights),
-            "quorum": session.quorum,
-            "challenge": session.challenge,
-            "nonce": session.nonce,
-            "version": session.version,
-            "session_data": session.session_data,
-            "allocations": summary["allocations"],
-        }
-
-
-class NitroliteOwnAllocationSensor(NitroliteSessionEntity, SensorEntity):
-    """Our wallet's share of an app session, in its main asset."""
-
-    @property
-    def _amounts(self) -> dict[str, Decimal]:
-        return self.coordinator.own_allocation(self.app_session_id)
-
-    @property
-    def _asset(self) -> str | None:
-        amounts = self._amounts
-        default = self.coordinator.config_entry.options.get(CONF_DEFAULT_ASSET)
-        if default in amounts:
-            return str(default)
-        return min(amounts, default=None)
-
-    @property
-    def native_value(self) -> Decimal | None:
-        """Return our amount of the main asset; unknown while not known."""
-        asset = self._asset
-        return None if asset is None else self._amounts[asset]
+    def native_value(self) -> str | Decimal | None:
+        """Return the value from the session's record."""
+        return self.entity_description.value_fn(self.coordinator, self.record)
 
     @property
     def native_unit_of_measurement(self) -> str | None:
-        """The main asset's symbol."""
-        return self._asset
-
-    def _shown_data(self) -> object:
-        return self._asset, self._amounts
+        """Return the unit, where the value is an amount (asked while unavailable too)."""
+        record = self.coordinator.data.sessions.get(self.app_session_id)
+        if record is None:
+            return None
+        return self.entity_description.unit_fn(self.coordinator, record)
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any]:
-        """Our amount of every asset in the session."""
-        return {
-            "amounts": {asset: str(amount) for asset, amount in self._amounts.items()}
-        }
+        """Return the session's details."""
+        return self.entity_description.attributes_fn(self.coordinator, self.record)
 
 
 class NitrolitePresetSensor(NitrolitePresetEntity, SensorEntity):

@@ -1,7 +1,6 @@
 """Actions of the Nitrolite integration: app sessions, payments and transfers."""
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import replace
 from decimal import Decimal
 import re
 from typing import TYPE_CHECKING, Any
@@ -23,10 +22,11 @@ else:
     import voluptuous as vol
 
 from . import validation
-from .clearnode import Allocation, AppDefinition, AppSession, Transaction, format_amount
+from .clearnode import Allocation, AppDefinition, AppSession
 from .const import DEFAULT_CHALLENGE, DEFAULT_PROTOCOL, DOMAIN, PROTOCOLS
-from .coordinator import NitroliteConfigEntry, NitroliteCoordinator, session_summary
+from .data import NitroliteConfigEntry, NitroliteRuntimeData
 from .presets import Preset, PresetManager
+from .serialize import RESPONSE_FIELDS, balance_json, session_json, transaction_json
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 ATTR_APP_SESSION_ID = "app_session_id"
@@ -204,11 +204,10 @@ def _require(
 
 
 def _two_party_request(
-    data: Mapping[str, Any], coordinator: NitroliteCoordinator
+    data: Mapping[str, Any], own: str
 ) -> tuple[tuple[str, ...], tuple[int, ...], int, list[Allocation]]:
     """Own wallet deposits the amount; the counterparty joins with nothing."""
     _require(data, SHORTCUT_FIELDS, "missing_shortcut_field")
-    own = coordinator.wallet_address
     counterparty = validation.address(data[ATTR_COUNTERPARTY], ATTR_COUNTERPARTY)
     asset: str = data[ATTR_ASSET]
     allocations = [
@@ -232,14 +231,14 @@ def _explicit_request(
     return participants, tuple(data[ATTR_WEIGHTS]), data[ATTR_QUORUM], allocations
 
 
-def _application(data: Mapping[str, Any], coordinator: NitroliteCoordinator) -> str:
+def _application(data: Mapping[str, Any], runtime: NitroliteRuntimeData) -> str:
     if ATTR_APPLICATION not in data:
-        return coordinator.application
+        return runtime.coordinator.application
     return validation.application(data[ATTR_APPLICATION], ATTR_APPLICATION)
 
 
 def _create_request(
-    data: Mapping[str, Any], coordinator: NitroliteCoordinator
+    data: Mapping[str, Any], runtime: NitroliteRuntimeData
 ) -> tuple[AppDefinition, list[Allocation]]:
     """Build the app definition and allocations from either form of the call."""
     shortcut = [field for field in SHORTCUT_FIELDS if field in data]
@@ -249,10 +248,12 @@ def _create_request(
             "mixed_create_forms", shortcut=shortcut[0], field=explicit[0]
         )
     participants, weights, quorum, allocations = (
-        _two_party_request(data, coordinator) if shortcut else _explicit_request(data)
+        _two_party_request(data, runtime.actions.wallet_address)
+        if shortcut
+        else _explicit_request(data)
     )
     definition = AppDefinition(
-        application=_application(data, coordinator),
+        application=_application(data, runtime),
         protocol=_choice(
             {ATTR_PROTOCOL: DEFAULT_PROTOCOL, **data}, ATTR_PROTOCOL, PROTOCOLS
         ),
@@ -260,33 +261,14 @@ def _create_request(
         weights=weights,
         quorum=quorum,
         challenge=data.get(ATTR_CHALLENGE, DEFAULT_CHALLENGE),
-        nonce=data[ATTR_NONCE] if ATTR_NONCE in data else coordinator.next_nonce(),
+        nonce=data[ATTR_NONCE] if ATTR_NONCE in data else runtime.actions.next_nonce(),
     )
     return definition, allocations
 
 
 def _session_response(session: AppSession) -> JsonObjectType:
     """Describe an app session the way every action answers."""
-    return {
-        **session_summary(session),
-        "participants": list(session.participants),
-        "weights": list(session.weights),
-        "quorum": session.quorum,
-        "protocol": session.protocol,
-        "session_data": session.session_data,
-    }
-
-
-def _transaction_response(transaction: Transaction) -> JsonObjectType:
-    return {
-        "id": transaction.id,
-        "tx_type": transaction.tx_type,
-        "from_account": transaction.from_account,
-        "to_account": transaction.to_account,
-        "asset": transaction.asset,
-        "amount": format_amount(transaction.amount),
-        "created_at": transaction.created_at,
-    }
+    return session_json(session, RESPONSE_FIELDS)
 
 
 def _single_loaded_entry_id(hass: HomeAssistant) -> str:
@@ -300,12 +282,12 @@ def _single_loaded_entry_id(hass: HomeAssistant) -> str:
     return entries[0].entry_id
 
 
-def _coordinator(call: ServiceCall) -> NitroliteCoordinator:
+def _runtime(call: ServiceCall) -> NitroliteRuntimeData:
     entry_id = call.data.get(ATTR_CONFIG_ENTRY_ID) or _single_loaded_entry_id(call.hass)
     entry: NitroliteConfigEntry = service.async_get_config_entry(
         call.hass, DOMAIN, entry_id
     )
-    return entry.runtime_data.coordinator
+    return entry.runtime_data
 
 
 def _preset(
@@ -316,7 +298,7 @@ def _preset(
         return None
     if given := [field for field in supplied if field in call.data]:
         raise validation.validation_error("preset_conflict", field=given[0], preset=key)
-    presets = _coordinator(call).config_entry.runtime_data.presets
+    presets = _runtime(call).presets
     return presets, presets.find(key)
 
 
@@ -327,17 +309,16 @@ async def _async_create_app_session(call: ServiceCall) -> ServiceResponse:
             preset, call.data.get(ATTR_NONCE), call.data.get(ATTR_SESSION_DATA)
         )
         return _session_response(session)
-    coordinator = _coordinator(call)
-    definition, allocations = _create_request(call.data, coordinator)
-    session = await coordinator.async_create_app_session(
+    runtime = _runtime(call)
+    definition, allocations = _create_request(call.data, runtime)
+    session = await runtime.actions.async_create_app_session(
         definition, allocations, call.data.get(ATTR_SESSION_DATA)
     )
     return _session_response(session)
 
 
 async def _async_submit_app_state(call: ServiceCall) -> ServiceResponse:
-    coordinator = _coordinator(call)
-    session = await coordinator.async_submit_app_state(
+    session = await _runtime(call).actions.async_submit_app_state(
         _app_session_id(call.data),
         _allocations(call.data[ATTR_ALLOCATIONS]),
         _choice(call.data, ATTR_INTENT, INTENTS),
@@ -354,8 +335,7 @@ async def _async_pay_in_session(call: ServiceCall) -> ServiceResponse:
     if ATTR_UNITS in call.data:
         raise validation.validation_error("preset_required", field=ATTR_UNITS)
     _require(call.data, (ATTR_APP_SESSION_ID, ATTR_AMOUNT), "field_required")
-    coordinator = _coordinator(call)
-    session = await coordinator.async_pay_in_session(
+    session = await _runtime(call).actions.async_pay_in_session(
         _app_session_id(call.data),
         validation.positive_amount(call.data[ATTR_AMOUNT], ATTR_AMOUNT),
         call.data.get(ATTR_ASSET),
@@ -374,56 +354,34 @@ async def _async_close_app_session(call: ServiceCall) -> ServiceResponse:
         session = await presets.async_close(preset, allocations, session_data)
         return _session_response(session)
     _require(call.data, (ATTR_APP_SESSION_ID,), "field_required")
-    session = await _coordinator(call).async_close_app_session(
+    session = await _runtime(call).actions.async_close_app_session(
         _app_session_id(call.data), allocations, session_data
     )
     return _session_response(session)
 
 
 async def _async_transfer(call: ServiceCall) -> ServiceResponse:
-    coordinator = _coordinator(call)
-    transactions = await coordinator.async_transfer(
+    transactions = await _runtime(call).actions.async_transfer(
         validation.address(call.data[ATTR_DESTINATION], ATTR_DESTINATION),
         call.data[ATTR_ASSET],
         validation.positive_amount(call.data[ATTR_AMOUNT], ATTR_AMOUNT),
     )
-    return {"transactions": [_transaction_response(tx) for tx in transactions]}
+    return {"transactions": [transaction_json(tx) for tx in transactions]}
 
 
 async def _async_get_balances(call: ServiceCall) -> ServiceResponse:
-    balances = await _coordinator(call).async_get_balances()
-    return {
-        "balances": [
-            {"asset": balance.asset, "amount": format_amount(balance.amount)}
-            for balance in balances
-        ]
-    }
-
-
-def _with_known_allocations(
-    coordinator: NitroliteCoordinator, session: AppSession
-) -> AppSession:
-    """Fill in allocations the server's listing leaves out but we hold for its version."""
-    known = coordinator.data.app_sessions.get(session.app_session_id)
-    if session.allocations is None and known and known.version == session.version:
-        return replace(session, allocations=known.allocations)
-    return session
+    balances = await _runtime(call).actions.async_get_balances()
+    return {"balances": [balance_json(balance) for balance in balances]}
 
 
 async def _async_get_app_sessions(call: ServiceCall) -> ServiceResponse:
-    coordinator = _coordinator(call)
     status = call.data.get(ATTR_STATUS) and _choice(
         call.data, ATTR_STATUS, SESSION_STATUSES
     )
-    sessions = await coordinator.async_get_app_sessions(
+    sessions = await _runtime(call).actions.async_get_app_sessions(
         status, _optional_address(call.data, ATTR_PARTICIPANT)
     )
-    return {
-        "app_sessions": [
-            _session_response(_with_known_allocations(coordinator, session))
-            for session in sessions
-        ]
-    }
+    return {"app_sessions": [_session_response(session) for session in sessions]}
 
 
 type _Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]

@@ -9,12 +9,14 @@ the answer cannot leave a funded session whose allocations Home Assistant never 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, TypedDict
 
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
 from .clearnode import (
@@ -22,83 +24,72 @@ from .clearnode import (
     AmountError,
     AppSession,
     ClearNodeValidationError,
+    format_amount,
     parse_address,
     parse_amount,
 )
 from .const import DOMAIN, LOGGER
+from .errors import service_error
+from .serialize import AllocationJson, allocations_json
 
 STORAGE_VERSION = 1
 SAVE_DELAY_SECONDS = 1
 
 
-class _AllocationRecord(TypedDict):
-    participant: str
-    asset: str
-    amount: str
-
-
 class _SessionRecord(TypedDict):
     version: int
-    allocations: list[_AllocationRecord]
+    allocations: list[AllocationJson]
 
 
-class _SessionFile(Store[dict[str, _SessionRecord]]):
-    """The records' file; it knows which change last reached the disk.
-
-    Store logs a failed write and drops it, so success is noted here: a change counts as
-    saved only once a write that contains it has returned.
-    """
-
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        super().__init__(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.sessions")
-        self.changes = 0
-        self.saved = 0
-
-    async def _async_write_data(self, data: dict[str, Any]) -> None:
-        # The records are serialised from their live dict before the first await, so
-        # this write holds every change made until now.
-        change = self.changes
-        await super()._async_write_data(data)
-        self.saved = max(self.saved, change)
+def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, _SessionRecord]]:
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.sessions")
 
 
 async def async_remove_session_store(hass: HomeAssistant, entry_id: str) -> None:
     """Delete the remembered allocations of a removed entry."""
-    await _SessionFile(hass, entry_id).async_remove()
+    await _store(hass, entry_id).async_remove()
 
 
 class SessionStore:
-    """Remembers the version and allocations of each open session whose state we saw."""
+    """Remembers the version and allocations of each open session whose state we saw.
+
+    Store logs a failed write and drops it, so every write is read back: a change counts
+    as saved only once the file holds a write made after it.
+    """
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Nothing is read yet; see async_load."""
-        self._file = _SessionFile(hass, entry_id)
-        # Mutated in place only: writes serialise this very dict.
+        self._hass = hass
+        self._store = _store(hass, entry_id)
         self._records: dict[str, _SessionRecord] = {}
+        self._changes = 0  # changes made so far
+        self._saved = 0  # changes known to be on disk
+        self._write_lock = asyncio.Lock()
+        self._unsub_save: CALLBACK_TYPE | None = None
 
     @property
     def unsaved(self) -> bool:
         """Whether a change has not reached the disk yet."""
-        return self._file.saved != self._file.changes
+        return self._saved != self._changes
 
     async def async_load(self) -> None:
         """Read what was remembered before the restart; drop records that do not check out."""
-        self._records.clear()
-        self._records.update(_checked_records(await self._file.async_load()))
+        self._records = _checked_records(await self._store.async_load())
 
     async def async_flush(self) -> None:
-        """Write changes still waiting for their delayed save (before an unload)."""
+        """Write the changes still waiting for their delayed save (unload, stop)."""
+        if self._unsub_save is not None:
+            self._unsub_save()
+            self._unsub_save = None
         if self.unsaved:
-            await self._file.async_save(self._records)
+            await self._async_write()
 
     async def async_remember_now(self, session: AppSession) -> None:
         """Remember a session and wait until it is on disk; raise if it cannot be written."""
         self.async_remember(session)
-        await self._file.async_save(self._records)
+        await self._async_write()
         if self.unsaved:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="session_store_failed"
-            )
+            raise service_error("session_store_failed")
 
     def restore(self, open_sessions: Sequence[AppSession]) -> list[AppSession]:
         """Return the listed open sessions with the allocations remembered for them.
@@ -120,14 +111,17 @@ class SessionStore:
     @callback
     def async_remember(self, session: AppSession) -> None:
         """Remember an open session's allocations; forget a session without them."""
-        if session.status != "open" or session.allocations is None:
+        allocations = allocations_json(session.allocations)
+        if session.status != "open" or allocations is None:
             self.async_forget(session.app_session_id)
             return
-        self._records[session.app_session_id] = {
+        record: _SessionRecord = {
             "version": session.version,
-            "allocations": [_allocation_record(a) for a in session.allocations],
+            "allocations": allocations,
         }
-        self._async_schedule_save()
+        if self._records.get(session.app_session_id) != record:
+            self._records[session.app_session_id] = record
+            self._async_schedule_save()
 
     @callback
     def async_forget(self, app_session_id: str) -> None:
@@ -147,16 +141,24 @@ class SessionStore:
 
     @callback
     def _async_schedule_save(self) -> None:
-        self._file.changes += 1
-        self._file.async_delay_save(lambda: self._records, SAVE_DELAY_SECONDS)
+        self._changes += 1
+        if self._unsub_save is None:
+            self._unsub_save = async_call_later(
+                self._hass, SAVE_DELAY_SECONDS, self._async_delayed_write
+            )
 
+    async def _async_delayed_write(self, _now: datetime) -> None:
+        self._unsub_save = None
+        await self._async_write()
 
-def _allocation_record(allocation: Allocation) -> _AllocationRecord:
-    return {
-        "participant": allocation.participant,
-        "asset": allocation.asset,
-        "amount": str(allocation.amount),
-    }
+    async def _async_write(self) -> None:
+        """Write every record; note the changes it holds once the file shows it."""
+        async with self._write_lock:
+            change = self._changes
+            records = dict(self._records)
+            await self._store.async_save(records)
+            if await self._store.async_load() == records:
+                self._saved = max(self._saved, change)
 
 
 def _allocations(record: _SessionRecord) -> tuple[Allocation, ...]:
@@ -197,12 +199,12 @@ def _checked_record(record: Any) -> _SessionRecord:
     }
 
 
-def _checked_allocation(item: Any) -> _AllocationRecord:
+def _checked_allocation(item: Any) -> AllocationJson:
     asset = item["asset"]
     if not isinstance(asset, str) or not asset:
         raise TypeError("asset is not a symbol")
     return {
         "participant": parse_address(item["participant"], "participant"),
         "asset": asset,
-        "amount": str(parse_amount(item["amount"])),
+        "amount": format_amount(parse_amount(item["amount"])),
     }

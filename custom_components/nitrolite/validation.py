@@ -1,4 +1,4 @@
-"""Rules for what users enter, shared by the actions, the flows and the coordinator.
+"""Rules for what users enter, shared by the services, the actions and the flows.
 
 Each rule raises a translated ServiceValidationError naming the field; the flows show its
 translation key as the error of the form field.
@@ -68,12 +68,17 @@ def address(value: str, field: str) -> str:
         ) from None
 
 
+def is_root_application(name: str) -> bool:
+    """Whether an application name is the ClearNode's own (in any case)."""
+    return name.strip().casefold() == ROOT_APPLICATION
+
+
 def application(value: str, field: str) -> str:
     """Return an application name; the ClearNode's own (root) name is refused."""
     name = value.strip()
     if not name:
         raise validation_error("invalid_application", field=field)
-    if name.casefold() == ROOT_APPLICATION:
+    if is_root_application(name):
         raise validation_error("root_application", field=field, application=name)
     return name
 

@@ -14,9 +14,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 # custom_components package rather than the test harness's own (see TOOLCHAIN.md).
 import custom_components.nitrolite  # noqa: F401
 from custom_components.nitrolite.clearnode import ClearNodeClient
-from custom_components.nitrolite.const import CONF_REQUEST_TIMEOUT, DOMAIN
+from custom_components.nitrolite.const import CONF_REQUEST_TIMEOUT
 from local_clearnode import LocalClearNode
-from tests.integration.conftest import BROKER_KEY, FUNDING, WALLET, entry_data
+from tests.integration.conftest import BROKER_KEY, FUNDING, wallet_entry
 
 from .helpers import KEEPALIVE_INTERVAL, REQUEST_TIMEOUT
 
@@ -36,7 +36,7 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 @pytest.fixture(autouse=True)
 def fast_keepalive() -> Iterator[None]:
     """Build the entry's client with a short keepalive and reconnection backoff."""
-    with patch("custom_components.nitrolite.ClearNodeClient", FAST_CLIENT):
+    with patch("custom_components.nitrolite.client.ClearNodeClient", FAST_CLIENT):
         yield
 
 
@@ -52,11 +52,8 @@ async def clearnode(socket_enabled: None) -> AsyncIterator[LocalClearNode]:
 @pytest.fixture
 def config_entry(clearnode: LocalClearNode) -> MockConfigEntry:
     """Return an entry for WALLET whose requests time out quickly."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=WALLET,
-        unique_id=f"{WALLET}_{clearnode.broker_address}".lower(),
-        data=entry_data(clearnode),
+    return wallet_entry(
+        clearnode,
         options={CONF_REQUEST_TIMEOUT: REQUEST_TIMEOUT},
         entry_id="01JNITROLITEFAULTENTRY0000",
     )

@@ -1,13 +1,11 @@
-"""What the fault tests share: timings, service calls and the consistency check."""
+"""What the fault tests share: timings, signed pushes and the consistency check."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.nitrolite.clearnode import signing
@@ -16,10 +14,9 @@ from custom_components.nitrolite.clearnode.v05 import (
     frame_response,
     keccak256,
 )
-from custom_components.nitrolite.const import DOMAIN
-from custom_components.nitrolite.coordinator import NitroliteCoordinator
 from local_clearnode import LocalClearNode
-from tests.integration.conftest import BROKER_KEY, COUNTERPARTY, WALLET
+from tests.integration.conftest import BROKER_KEY, WALLET
+from tests.integration.helpers import coordinator_of, wait_for
 
 KEEPALIVE_INTERVAL = 0.3
 REQUEST_TIMEOUT = 0.3
@@ -31,44 +28,6 @@ STATE_CHANGING = (
     "close_app_session",
     "transfer",
 )
-
-
-async def wait_for(
-    hass: HomeAssistant, condition: Callable[[], bool], seconds: float = 30
-) -> None:
-    """Let the event loop run until condition() holds (bounded)."""
-    for _ in range(int(seconds / 0.05)):
-        await hass.async_block_till_done()
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not reached")
-
-
-def coordinator_of(entry: MockConfigEntry) -> NitroliteCoordinator:
-    """Return the entry's coordinator."""
-    coordinator: NitroliteCoordinator = entry.runtime_data.coordinator
-    return coordinator
-
-
-async def call(hass: HomeAssistant, service: str, **data: Any) -> ServiceResponse:
-    """Call one of the integration's actions and return its response."""
-    return await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-
-
-async def open_session(hass: HomeAssistant, amount: str = "4") -> str:
-    """Open a two-party session funded by our wallet; return its id."""
-    response = await call(
-        hass,
-        "create_app_session",
-        counterparty=COUNTERPARTY,
-        asset="usdc",
-        amount=amount,
-    )
-    assert response is not None
-    return str(response["app_session_id"])
 
 
 def signed_push(method: str, result: Any, key: str = BROKER_KEY) -> str:
@@ -94,7 +53,7 @@ def state_differences(entry: MockConfigEntry, node: LocalClearNode) -> list[str]
         if amount != node.balance(WALLET, asset)
     ]
     for session_id, record in node.app_sessions.items():
-        ours = data.app_sessions.get(session_id)
+        ours = data.session(session_id)
         if ours is None:
             if record.status == "open" and WALLET in record.participants:
                 differences.append(f"{session_id}: open on the server, unknown here")
@@ -115,7 +74,7 @@ def state_differences(entry: MockConfigEntry, node: LocalClearNode) -> list[str]
         )
     differences.extend(
         f"{session_id}: unknown to the server"
-        for session_id in data.app_sessions
+        for session_id in data.sessions
         if session_id not in node.app_sessions
     )
     return differences

@@ -9,8 +9,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.nitrolite.clearnode import ConnectionState
 from local_clearnode import LocalClearNode
 from tests.integration.conftest import OTHER_BROKER_KEY
+from tests.integration.helpers import wait_for
 
-from .helpers import BALANCE, balance_push, signed_push, wait_for
+from .helpers import BALANCE, balance_push, signed_push
 
 OVERSIZED_PADDING = "x" * 2_000_000
 

@@ -11,8 +11,9 @@ from custom_components.nitrolite.clearnode import (
     ConnectionStateChanged,
 )
 from local_clearnode import LocalClearNode
+from tests.integration.helpers import coordinator_of, wait_for
 
-from .helpers import assert_converges, coordinator_of, wait_for
+from .helpers import assert_converges
 
 
 async def test_a_silent_server_is_detected_within_two_keepalives(

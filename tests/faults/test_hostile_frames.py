@@ -17,8 +17,9 @@ from custom_components.nitrolite.clearnode.v05 import (
 )
 from local_clearnode import LocalClearNode
 from tests.integration.conftest import BROKER_KEY, OTHER_BROKER_KEY
+from tests.integration.helpers import wait_for
 
-from .helpers import BALANCE, balance_push, signed_push, wait_for
+from .helpers import BALANCE, balance_push, signed_push
 
 SIGNATURE_FLOOD = 5_000
 GARBAGE_FLOOD = 200

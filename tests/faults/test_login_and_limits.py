@@ -12,9 +12,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import LocalClearNode
 from tests.integration.conftest import COUNTERPARTY
+from tests.integration.helpers import call, coordinator_of, open_session, wait_for
 from tests.integration.test_repairs import slow_clock
 
-from .helpers import assert_converges, call, coordinator_of, open_session, wait_for
+from .helpers import assert_converges
 
 
 def issue(

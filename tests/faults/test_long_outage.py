@@ -13,8 +13,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.nitrolite.clearnode import ClearNodeClient
 from local_clearnode import LocalClearNode
+from tests.integration.helpers import coordinator_of, wait_for
 
-from .helpers import KEEPALIVE_INTERVAL, coordinator_of, wait_for
+from .helpers import KEEPALIVE_INTERVAL
 
 OUTAGE_ATTEMPTS = 2500  # past the 1024th attempt, where 2**attempt overflowed a float
 MAX_DELAY = 60.0  # the client's default longest pause
@@ -25,7 +26,7 @@ EIGHT_HOURS = 8 * 3600
 def fast_keepalive() -> Iterator[None]:
     """Keep the production backoff (1 s doubling up to 60 s); the clock is simulated."""
     with patch(
-        "custom_components.nitrolite.ClearNodeClient",
+        "custom_components.nitrolite.client.ClearNodeClient",
         functools.partial(ClearNodeClient, ping_interval=KEEPALIVE_INTERVAL),
     ):
         yield

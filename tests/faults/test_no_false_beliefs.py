@@ -17,15 +17,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from local_clearnode import LocalClearNode
 from tests.integration.conftest import COUNTERPARTY, WALLET
+from tests.integration.helpers import call, coordinator_of, open_session, wait_for
 
-from .helpers import (
-    REQUEST_TIMEOUT,
-    assert_converges,
-    call,
-    coordinator_of,
-    open_session,
-    wait_for,
-)
+from .helpers import REQUEST_TIMEOUT, assert_converges
 
 type Action = tuple[str, str, Callable[[str], dict[str, Any]]]
 

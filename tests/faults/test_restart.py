@@ -12,16 +12,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.nitrolite.clearnode import ConnectionState
 from local_clearnode import LocalClearNode
+from tests.integration.helpers import call, coordinator_of, open_session, wait_for
 
-from .helpers import (
-    BALANCE,
-    CONNECTIVITY,
-    assert_converges,
-    call,
-    coordinator_of,
-    open_session,
-    wait_for,
-)
+from .helpers import BALANCE, CONNECTIVITY, assert_converges
 
 
 async def test_a_restart_fails_the_pending_call_at_once_and_nothing_is_retried(

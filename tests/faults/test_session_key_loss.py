@@ -24,15 +24,9 @@ from tests.integration.conftest import (
     WALLET,
     WALLET_KEY,
 )
+from tests.integration.helpers import call, coordinator_of, open_session, wait_for
 
-from .helpers import (
-    assert_converges,
-    call,
-    coordinator_of,
-    open_session,
-    state_differences,
-    wait_for,
-)
+from .helpers import assert_converges, state_differences
 
 
 async def log_in_elsewhere(node: LocalClearNode) -> None:

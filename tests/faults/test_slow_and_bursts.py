@@ -12,16 +12,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.nitrolite.clearnode import ConnectionState
 from local_clearnode import LocalClearNode
+from tests.integration.helpers import call, coordinator_of, wait_for
 
-from .helpers import (
-    BALANCE,
-    REQUEST_TIMEOUT,
-    assert_converges,
-    balance_push,
-    call,
-    coordinator_of,
-    wait_for,
-)
+from .helpers import BALANCE, REQUEST_TIMEOUT, assert_converges, balance_push
 
 BURST = 10_000
 CHUNK = 200

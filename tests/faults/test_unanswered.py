@@ -26,10 +26,11 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.nitrolite.clearnode import ClearNodeClient
 from custom_components.nitrolite.const import CONF_REQUEST_TIMEOUT, DOMAIN
 from local_clearnode import LocalClearNode
-from tests.integration.conftest import COUNTERPARTY, WALLET, entry_data
+from tests.integration.conftest import COUNTERPARTY, WALLET, entry_data, wallet_entry
+from tests.integration.helpers import call, coordinator_of, open_session, wait_for
 from tests.integration.test_presets import preset_subentry
 
-from .helpers import assert_converges, call, coordinator_of, open_session, wait_for
+from .helpers import assert_converges
 
 PRESET_STATUS = "sensor.ev_charger_session_status"
 PRESET_SESSION_ID = "sensor.ev_charger_session_id"
@@ -37,13 +38,12 @@ PRESET_PAID = "sensor.ev_charger_total_paid"
 
 
 @pytest.fixture
-def config_entry(config_entry: MockConfigEntry) -> MockConfigEntry:
+def config_entry(
+    clearnode: LocalClearNode, config_entry: MockConfigEntry
+) -> MockConfigEntry:
     """Return the fault entry with an EV-charger preset: 4 usdc, 0.5 a unit."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=config_entry.title,
-        unique_id=config_entry.unique_id,
-        data=config_entry.data,
+    return wallet_entry(
+        clearnode,
         options=config_entry.options,
         entry_id=config_entry.entry_id,
         subentries_data=[preset_subentry()],
@@ -80,7 +80,7 @@ async def test_an_unanswered_payment_may_have_been_applied_and_its_event_fires(
     assert f"{session_id} may have been applied" in message
     assert "Home Assistant is checking" in message
     await wait_for(
-        hass, lambda: not coordinator_of(loaded_entry).awaits_outcome(session_id)
+        hass, lambda: session_id not in coordinator_of(loaded_entry).unanswered
     )
     assert [event.data["amount"] for event in payments] == ["1"]
     assert clearnode.faults.received["submit_app_state"] == 1
@@ -169,7 +169,7 @@ async def test_a_change_waits_for_the_outcome_of_the_one_before(
     )
     entry.add_to_hass(hass)
     # Pings must not time out behind the held request and drop the connection.
-    with patch("custom_components.nitrolite.ClearNodeClient", ClearNodeClient):
+    with patch("custom_components.nitrolite.client.ClearNodeClient", ClearNodeClient):
         await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     response = await call(
@@ -230,7 +230,7 @@ async def test_a_change_sent_while_disconnected_is_reported_as_not_sent(
         await call(hass, "pay_in_session", app_session_id=session_id, amount="1")
 
     assert err.value.translation_key == "not_connected"
-    assert not coordinator_of(loaded_entry).awaits_outcome(session_id)
+    assert session_id not in coordinator_of(loaded_entry).unanswered
 
 
 async def test_an_unanswered_transfer_says_it_may_have_been_applied(

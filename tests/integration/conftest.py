@@ -81,16 +81,22 @@ def entry_data(node: LocalClearNode, **changes: Any) -> dict[str, Any]:
     }
 
 
+def wallet_entry(node: LocalClearNode, **changes: Any) -> MockConfigEntry:
+    """Return an entry for WALLET on the node, as the config flow makes it."""
+    entry: dict[str, Any] = {
+        "domain": DOMAIN,
+        "title": WALLET,
+        "unique_id": f"{WALLET}_{node.broker_address}".lower(),
+        "data": entry_data(node),
+        "entry_id": "01JNITROLITETESTENTRY00000",
+    }
+    return MockConfigEntry(**(entry | changes))
+
+
 @pytest.fixture
 def config_entry(clearnode: LocalClearNode) -> MockConfigEntry:
     """Return an entry for WALLET on the local ClearNode."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=WALLET,
-        unique_id=f"{WALLET}_{clearnode.broker_address}".lower(),
-        data=entry_data(clearnode),
-        entry_id="01JNITROLITETESTENTRY00000",
-    )
+    return wallet_entry(clearnode)
 
 
 async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -1,4 +1,4 @@
-"""Coordinator actions: what we refuse before sending, and how failures read."""
+"""The actions: what we refuse before sending, and how failures read."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from custom_components.nitrolite.const import (
 from local_clearnode import LocalClearNode
 
 from .conftest import COUNTERPARTY, WALLET
-from .test_app_sessions import DEFINITION, coordinator_of, funding, open_session
+from .helpers import actions_of, coordinator_of
+from .test_app_sessions import DEFINITION, funding, open_session
 
 THIRD = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 
@@ -37,7 +38,7 @@ async def test_create_refuses_funds_only_others_could_sign_for(
         Allocation(COUNTERPARTY, "usdc", Decimal(1)),
     ]
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator_of(loaded_entry).async_create_app_session(
+        await actions_of(loaded_entry).async_create_app_session(
             DEFINITION, allocations, None
         )
     assert err.value.translation_key == "missing_signature"
@@ -50,9 +51,7 @@ async def test_create_refuses_sessions_without_our_wallet(
     """Our wallet must take part in the sessions it creates."""
     definition = replace(DEFINITION, participants=(COUNTERPARTY, THIRD))
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator_of(loaded_entry).async_create_app_session(
-            definition, [], None
-        )
+        await actions_of(loaded_entry).async_create_app_session(definition, [], None)
     assert err.value.translation_key == "not_a_participant"
 
 
@@ -60,12 +59,12 @@ async def test_quorum_our_weight_cannot_reach_is_refused(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     """A session needing both signatures can be created but not changed by us."""
-    coordinator = coordinator_of(loaded_entry)
-    session = await coordinator.async_create_app_session(
+    actions = actions_of(loaded_entry)
+    session = await actions.async_create_app_session(
         replace(DEFINITION, quorum=75), funding("1"), None
     )
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator.async_close_app_session(session.app_session_id, None, None)
+        await actions.async_close_app_session(session.app_session_id, None, None)
     assert err.value.translation_key == "quorum_not_reached"
     assert err.value.translation_placeholders == {"weight": "50", "quorum": "75"}
 
@@ -74,12 +73,12 @@ async def test_deposit_intent_checks_who_brings_the_funds(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """We may deposit our own funds, not the counterparty's."""
-    coordinator = coordinator_of(loaded_entry)
+    actions = actions_of(loaded_entry)
     session = await open_session(loaded_entry)
     updates = async_capture_events(hass, f"{DOMAIN}_app_session_updated")
 
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator.async_submit_app_state(
+        await actions.async_submit_app_state(
             session.app_session_id,
             [
                 Allocation(WALLET, "usdc", Decimal(4)),
@@ -90,7 +89,7 @@ async def test_deposit_intent_checks_who_brings_the_funds(
         )
     assert err.value.translation_key == "missing_signature"
 
-    deposited = await coordinator.async_submit_app_state(
+    deposited = await actions.async_submit_app_state(
         session.app_session_id,
         [
             Allocation(WALLET, "usdc", Decimal(5)),
@@ -124,7 +123,7 @@ async def test_payments_are_checked_before_sending(
     """Bad payments never reach the ClearNode."""
     session = await open_session(loaded_entry)
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator_of(loaded_entry).async_pay_in_session(
+        await actions_of(loaded_entry).async_pay_in_session(
             session.app_session_id,
             payment["amount"],
             None,
@@ -138,12 +137,12 @@ async def test_payments_need_an_asset_when_the_session_holds_several(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """Without a default asset, a two-asset session needs the asset named."""
-    coordinator = coordinator_of(loaded_entry)
-    session = await coordinator.async_create_app_session(
+    actions = actions_of(loaded_entry)
+    session = await actions.async_create_app_session(
         DEFINITION, [*funding("2"), *funding("1", "ytest.usd")], None
     )
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator.async_pay_in_session(
+        await actions.async_pay_in_session(
             session.app_session_id, Decimal(1), None, None, None
         )
     assert err.value.translation_key == "asset_required"
@@ -151,7 +150,7 @@ async def test_payments_need_an_asset_when_the_session_holds_several(
     hass.config_entries.async_update_entry(
         loaded_entry, options={CONF_DEFAULT_ASSET: "ytest.usd"}
     )
-    paid = await coordinator.async_pay_in_session(
+    paid = await actions.async_pay_in_session(
         session.app_session_id, Decimal(1), None, None, None
     )
     assert Allocation(COUNTERPARTY, "ytest.usd", Decimal(1)) in paid.allocations
@@ -161,13 +160,13 @@ async def test_unknown_and_closed_sessions_are_refused(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     """Actions name the session they cannot act on."""
-    coordinator = coordinator_of(loaded_entry)
+    actions = actions_of(loaded_entry)
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator.async_close_app_session("0xabc", None, None)
+        await actions.async_close_app_session("0xabc", None, None)
     assert err.value.translation_key == "unknown_app_session"
 
     session = await open_session(loaded_entry)
-    await coordinator.async_close_app_session(
+    await actions.async_close_app_session(
         session.app_session_id,
         [
             Allocation(WALLET, "usdc", Decimal(1)),
@@ -176,7 +175,7 @@ async def test_unknown_and_closed_sessions_are_refused(
         "done",
     )
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator.async_pay_in_session(
+        await actions.async_pay_in_session(
             session.app_session_id, Decimal(1), None, None, None
         )
     assert err.value.translation_key == "app_session_closed"
@@ -186,30 +185,30 @@ async def test_transfer_balances_and_listing(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """Reads refresh the state model; a transfer moves unified balance."""
-    coordinator = coordinator_of(loaded_entry)
-    transactions = await coordinator.async_transfer(COUNTERPARTY, "usdc", Decimal(2))
+    actions = actions_of(loaded_entry)
+    transactions = await actions.async_transfer(COUNTERPARTY, "usdc", Decimal(2))
     assert [(t.to_account, t.amount) for t in transactions] == [
         (COUNTERPARTY, Decimal(2))
     ]
     assert clearnode.balance(COUNTERPARTY, "usdc") == Decimal(22)
 
-    balances = await coordinator.async_get_balances()
+    balances = await actions.async_get_balances()
     assert {b.asset: b.amount for b in balances}["usdc"] == Decimal(98)
-    assert coordinator.data.balances["usdc"] == Decimal(98)
+    assert coordinator_of(loaded_entry).data.balances["usdc"] == Decimal(98)
 
     session = await open_session(loaded_entry)
-    listed = await coordinator.async_get_app_sessions("open", None)
+    listed = await actions.async_get_app_sessions("open", None)
     assert [s.app_session_id for s in listed] == [session.app_session_id]
-    assert await coordinator.async_get_app_sessions("open", THIRD) == ()
+    assert await actions.async_get_app_sessions("open", THIRD) == ()
 
 
 async def test_library_errors_become_translated_errors(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """Validation, rejection and connection failures each read clearly."""
-    coordinator = coordinator_of(loaded_entry)
+    actions = actions_of(loaded_entry)
     with pytest.raises(ServiceValidationError) as err:
-        await coordinator.async_transfer("not-an-address", "usdc", Decimal(1))
+        await actions.async_transfer("not-an-address", "usdc", Decimal(1))
     assert err.value.translation_key == "invalid_input"
 
     await open_session(loaded_entry)
@@ -219,7 +218,7 @@ async def test_library_errors_become_translated_errors(
 
     await clearnode.stop()
     with pytest.raises(HomeAssistantError) as err:
-        await coordinator.async_get_balances()
+        await actions.async_get_balances()
     assert err.value.translation_key == "not_connected"
 
 
@@ -236,7 +235,7 @@ async def test_an_unanswered_request_times_out(
 
     clearnode.faults.silent_methods.add("get_ledger_balances")
     with pytest.raises(HomeAssistantError) as err:
-        await coordinator_of(config_entry).async_get_balances()
+        await actions_of(config_entry).async_get_balances()
     assert err.value.translation_key == "timeout"
 
 
@@ -246,5 +245,5 @@ async def test_a_forged_answer_is_a_communication_error(
     """An answer not signed by the broker is refused."""
     clearnode.faults.corrupt_signatures = True
     with pytest.raises(HomeAssistantError) as err:
-        await coordinator_of(loaded_entry).async_get_balances()
+        await actions_of(loaded_entry).async_get_balances()
     assert err.value.translation_key == "communication_error"

@@ -16,6 +16,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -32,13 +33,13 @@ from custom_components.nitrolite.clearnode import (
     Resynced,
 )
 from custom_components.nitrolite.const import CONF_CLOSED_SESSION_RETENTION, DOMAIN
-from custom_components.nitrolite.coordinator import NitroliteCoordinator
+from custom_components.nitrolite.devices import session_device_key, wallet_device_key
 from custom_components.nitrolite.storage import SAVE_DELAY_SECONDS
 from local_clearnode import LocalClearNode
 from tests.faults.helpers import balance_push
 
 from .conftest import COUNTERPARTY, COUNTERPARTY_KEY, SECRETS, WALLET
-from .helpers import find_device, wait_for
+from .helpers import actions_of, call, coordinator_of, find_device, wait_for
 
 DEFINITION = AppDefinition(
     application="home-assistant",
@@ -60,14 +61,9 @@ def funding(wallet_amount: str, asset: str = "usdc") -> list[Allocation]:
     ]
 
 
-def coordinator_of(entry: MockConfigEntry) -> NitroliteCoordinator:
-    """Return the entry's coordinator."""
-    return entry.runtime_data.coordinator
-
-
 async def open_session(entry: MockConfigEntry, nonce: int = 1) -> AppSession:
     """Open a 50/50 session funded with 4 usdc by our wallet."""
-    return await coordinator_of(entry).async_create_app_session(
+    return await actions_of(entry).async_create_app_session(
         replace(DEFINITION, nonce=nonce), funding("4"), None
     )
 
@@ -86,7 +82,7 @@ async def test_create_pay_and_close_update_devices_entities_and_events(
         kind: async_capture_events(hass, f"{DOMAIN}_app_session_{kind}")
         for kind in EVENTS
     }
-    coordinator = coordinator_of(loaded_entry)
+    actions = actions_of(loaded_entry)
 
     session = await open_session(loaded_entry)
     await hass.async_block_till_done()
@@ -95,7 +91,7 @@ async def test_create_pay_and_close_update_devices_entities_and_events(
     assert hass.states.get("sensor.wallet_0x2c75_5c23_open_app_sessions").state == "1"
     assert captured["created"][0].data["app_session_id"] == session.app_session_id
 
-    paid = await coordinator.async_pay_in_session(
+    paid = await actions.async_pay_in_session(
         session.app_session_id, Decimal("1.5"), None, None, None
     )
     await hass.async_block_till_done()
@@ -108,9 +104,7 @@ async def test_create_pay_and_close_update_devices_entities_and_events(
     assert payment["config_entry_id"] == loaded_entry.entry_id
     assert captured["updated"] == []  # our own push is not reported twice
 
-    closed = await coordinator.async_close_app_session(
-        session.app_session_id, None, None
-    )
+    closed = await actions.async_close_app_session(session.app_session_id, None, None)
     await hass.async_block_till_done()
     assert closed.status == "closed"
     assert hass.states.get(session_entity(session, "status")).state == "closed"
@@ -138,11 +132,11 @@ async def test_closed_sessions_disappear_after_the_retention_time(
     await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     session = await open_session(config_entry)
-    await coordinator_of(config_entry).async_close_app_session(
+    await actions_of(config_entry).async_close_app_session(
         session.app_session_id, None, None
     )
     await hass.async_block_till_done()
-    key = coordinator_of(config_entry).session_device_key(session.app_session_id)
+    key = session_device_key(config_entry, session.app_session_id)
     assert find_device(hass, config_entry.entry_id, key) is not None
 
     freezer.tick(timedelta(minutes=30))
@@ -241,15 +235,6 @@ async def test_a_payment_pushed_by_the_counterparty_fires_a_payment_event(
     assert event_state.attributes["to"] == WALLET
 
 
-async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
-    """Call a nitrolite action the way a script does, and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
-
-
 async def test_sessions_are_discovered_at_start_up(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
@@ -261,7 +246,7 @@ async def test_sessions_are_discovered_at_start_up(
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
 
-    discovered = coordinator_of(loaded_entry).data.app_sessions[session_id]
+    discovered = coordinator_of(loaded_entry).data.sessions[session_id].session
     assert discovered.allocations == tuple(funding("4"))
     assert hass.states.get(session_entity(discovered, "my_allocation")).state == "4"
     await call(hass, "pay_in_session", app_session_id=session_id, amount="1.5")
@@ -278,9 +263,7 @@ async def test_a_state_changed_while_unloaded_leaves_the_allocations_unknown(
     session = await counterparty_opens_and_pays_us(hass, clearnode)
     await wait_for(
         hass,
-        lambda: (
-            session.app_session_id in coordinator_of(loaded_entry).data.app_sessions
-        ),
+        lambda: session.app_session_id in coordinator_of(loaded_entry).data.sessions,
     )
     await hass.config_entries.async_unload(loaded_entry.entry_id)
     async with counterparty_client(hass, clearnode) as counterparty:
@@ -289,7 +272,9 @@ async def test_a_state_changed_while_unloaded_leaves_the_allocations_unknown(
     await hass.config_entries.async_setup(loaded_entry.entry_id)
     await hass.async_block_till_done()
 
-    discovered = coordinator_of(loaded_entry).data.app_sessions[session.app_session_id]
+    discovered = (
+        coordinator_of(loaded_entry).data.sessions[session.app_session_id].session
+    )
     assert (discovered.version, discovered.allocations) == (3, None)
     assert hass.states.get(session_entity(session, "my_allocation")).state == "2"
     with pytest.raises(ServiceValidationError) as err:
@@ -308,9 +293,9 @@ async def test_allocations_are_stored_while_the_session_is_open(
 ) -> None:
     """Each state we see is saved a moment later; a closed session is forgotten."""
     key = f"{DOMAIN}.{loaded_entry.entry_id}.sessions"
-    coordinator = coordinator_of(loaded_entry)
+    actions = actions_of(loaded_entry)
     session = await open_session(loaded_entry)
-    await coordinator.async_pay_in_session(
+    await actions.async_pay_in_session(
         session.app_session_id, Decimal("0.5"), None, None, None
     )
     freezer.tick(timedelta(seconds=SAVE_DELAY_SECONDS))
@@ -327,7 +312,7 @@ async def test_allocations_are_stored_while_the_session_is_open(
         }
     }
 
-    await coordinator.async_close_app_session(session.app_session_id, None, None)
+    await actions.async_close_app_session(session.app_session_id, None, None)
     freezer.tick(timedelta(seconds=SAVE_DELAY_SECONDS))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
@@ -344,18 +329,18 @@ async def test_recently_closed_sessions_are_discovered_at_start_up(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Sessions closed within the retention window get devices again after a reload."""
-    coordinator = coordinator_of(loaded_entry)
+    actions = actions_of(loaded_entry)
     old = await open_session(loaded_entry, nonce=1)
-    await coordinator.async_close_app_session(old.app_session_id, None, None)
+    await actions.async_close_app_session(old.app_session_id, None, None)
     freezer.tick(timedelta(hours=25))
     recent = await open_session(loaded_entry, nonce=2)
-    await coordinator.async_close_app_session(recent.app_session_id, None, None)
+    await actions.async_close_app_session(recent.app_session_id, None, None)
 
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
 
-    sessions = coordinator_of(loaded_entry).data.app_sessions
-    assert sessions[recent.app_session_id].status == "closed"
+    sessions = coordinator_of(loaded_entry).data.sessions
+    assert sessions[recent.app_session_id].session.status == "closed"
     assert old.app_session_id not in sessions
     assert hass.states.get(session_entity(recent, "status")).state == "closed"
     assert hass.states.get(session_entity(old, "status")) is None
@@ -368,18 +353,20 @@ async def test_user_may_delete_a_closed_session_device_but_not_the_wallet(
     session = await open_session(loaded_entry)
     await hass.async_block_till_done()
     coordinator = coordinator_of(loaded_entry)
-    wallet = find_device(hass, loaded_entry.entry_id, coordinator.device_key)
+    wallet = find_device(hass, loaded_entry.entry_id, wallet_device_key(loaded_entry))
     session_device = find_device(
         hass,
         loaded_entry.entry_id,
-        coordinator.session_device_key(session.app_session_id),
+        session_device_key(loaded_entry, session.app_session_id),
     )
     assert session_device.via_device_id == wallet.id
-    await coordinator.async_close_app_session(session.app_session_id, None, None)
+    await actions_of(loaded_entry).async_close_app_session(
+        session.app_session_id, None, None
+    )
 
     assert not await async_remove_config_entry_device(hass, loaded_entry, wallet)
     assert await async_remove_config_entry_device(hass, loaded_entry, session_device)
-    assert session.app_session_id not in coordinator.data.app_sessions
+    assert session.app_session_id not in coordinator.data.sessions
 
 
 async def test_an_open_sessions_device_cannot_be_deleted(
@@ -390,11 +377,10 @@ async def test_an_open_sessions_device_cannot_be_deleted(
     """Its allocations, known only here, stay: the session can still be paid in and closed."""
     session = await open_session(loaded_entry)
     await hass.async_block_till_done()
-    coordinator = coordinator_of(loaded_entry)
     device = find_device(
         hass,
         loaded_entry.entry_id,
-        coordinator.session_device_key(session.app_session_id),
+        session_device_key(loaded_entry, session.app_session_id),
     )
 
     assert not await async_remove_config_entry_device(hass, loaded_entry, device)
@@ -404,7 +390,7 @@ async def test_an_open_sessions_device_cannot_be_deleted(
     assert stored[session.app_session_id]["allocations"][0]["amount"] == "4"
     await hass.config_entries.async_setup(loaded_entry.entry_id)
     await hass.async_block_till_done()
-    closed = await coordinator_of(loaded_entry).async_close_app_session(
+    closed = await actions_of(loaded_entry).async_close_app_session(
         session.app_session_id, None, None
     )
     assert closed.allocations == tuple(funding("4"))
@@ -449,9 +435,40 @@ async def test_changes_not_pushed_to_us_are_picked_up_after_reconnecting(
     await wait_for(hass, lambda: bool(created) and bool(closed))
     assert closed[0].data["app_session_id"] == ours.app_session_id
     assert created[0].data["app_session_id"] == new.app_session_id
-    assert coordinator.data.app_sessions[ours.app_session_id].status == "closed"
+    assert coordinator.data.sessions[ours.app_session_id].session.status == "closed"
     await hass.async_block_till_done()
     assert hass.states.get(session_entity(ours, "status")).state == "closed"
+
+
+async def test_asking_for_an_update_re_reads_like_a_reconnect(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """homeassistant.update_entity re-reads through the same path: new sessions are announced."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    created = async_capture_events(hass, f"{DOMAIN}_app_session_created")
+    async with counterparty_client(hass, clearnode) as counterparty:
+        theirs = await counterparty.create_app_session(
+            THEIR_DEFINITION,
+            [
+                Allocation(COUNTERPARTY, "usdc", Decimal(2)),
+                Allocation(WALLET, "usdc", Decimal(0)),
+            ],
+        )
+    await hass.async_block_till_done()
+    assert not created
+
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {"entity_id": "sensor.wallet_0x2c75_5c23_open_app_sessions"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+    assert [event.data["app_session_id"] for event in created] == [
+        theirs.app_session_id
+    ]
+    assert hass.states.get("sensor.wallet_0x2c75_5c23_open_app_sessions").state == "1"
 
 
 async def test_payments_still_work_after_a_reconnect(
@@ -465,7 +482,7 @@ async def test_payments_still_work_after_a_reconnect(
     await wait_for(hass, lambda: client.stats["reconnects"] == 1)
     await wait_for(hass, lambda: coordinator.last_update_success)
 
-    paid = await coordinator.async_pay_in_session(
+    paid = await actions_of(loaded_entry).async_pay_in_session(
         session.app_session_id, Decimal(1), "usdc", None, COUNTERPARTY
     )
     assert paid.version == 2
@@ -479,21 +496,23 @@ async def test_a_listing_older_than_our_latest_state_does_not_roll_it_back(
     session = await open_session(loaded_entry)
     coordinator = coordinator_of(loaded_entry)
     read_started = time.monotonic()
-    paid = await coordinator.async_pay_in_session(
+    paid = await actions_of(loaded_entry).async_pay_in_session(
         session.app_session_id, Decimal(1), "usdc", None, COUNTERPARTY
     )
 
     stale_listing = replace(paid, version=1, allocations=None)
-    coordinator._async_resynced(Resynced((), (stale_listing,), read_started))
+    coordinator._async_handle_event(Resynced((), (stale_listing,), read_started))
 
-    held = coordinator.data.app_sessions[session.app_session_id]
+    held = coordinator.data.sessions[session.app_session_id].session
     assert held.version == 2
     assert held.allocations == paid.allocations
 
     await hass.config_entries.async_reload(loaded_entry.entry_id)
     await hass.async_block_till_done()
-    after_restart = coordinator_of(loaded_entry).data.app_sessions
-    assert after_restart[session.app_session_id].allocations == paid.allocations
+    after_restart = coordinator_of(loaded_entry).data.sessions
+    assert after_restart[session.app_session_id].session.allocations == (
+        paid.allocations
+    )
 
 
 async def test_a_listing_read_before_we_created_a_session_does_not_close_it(
@@ -505,9 +524,9 @@ async def test_a_listing_read_before_we_created_a_session_does_not_close_it(
     read_started = time.monotonic()
     session = await open_session(loaded_entry)
 
-    coordinator._async_resynced(Resynced((), (), read_started))
+    coordinator._async_handle_event(Resynced((), (), read_started))
 
-    assert coordinator.data.app_sessions[session.app_session_id].status == "open"
+    assert coordinator.data.sessions[session.app_session_id].session.status == "open"
     assert closed_events == []
 
 

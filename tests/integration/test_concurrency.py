@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import LocalClearNode
 
-from .conftest import COUNTERPARTY, WALLET, entry_data
+from .conftest import COUNTERPARTY, WALLET, wallet_entry
 from .test_presets import OPEN, preset_subentry, press, state
 
 PROTOCOLS = ("NitroRPC/0.2", "NitroRPC/0.4")
@@ -35,14 +35,7 @@ def config_entry(clearnode: LocalClearNode) -> MockConfigEntry:
     parking.update(
         subentry_id="01JPRESETPARKING0000000000", title="Parking", unique_id="parking"
     )
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=WALLET,
-        unique_id=f"{WALLET}_{clearnode.broker_address}".lower(),
-        data=entry_data(clearnode),
-        entry_id="01JNITROLITETESTENTRY00000",
-        subentries_data=[preset_subentry(), parking],
-    )
+    return wallet_entry(clearnode, subentries_data=[preset_subentry(), parking])
 
 
 pytestmark = pytest.mark.usefixtures("loaded_entry")

@@ -42,9 +42,9 @@ from .conftest import (
     WALLET_KEY,
     setup_entry,
 )
-from .helpers import wait_for
+from .helpers import call, wait_for
 
-CONNECT = "custom_components.nitrolite.config_flow.ClearNodeClient.connect"
+CONNECT = "custom_components.nitrolite.client.ClearNodeClient.connect"
 # Malformed or out-of-bounds amounts a number field can carry.
 BAD_AMOUNTS = [
     pytest.param(-1, id="negative"),
@@ -95,15 +95,6 @@ def suggested_values(result: dict[str, Any]) -> dict[str, Any]:
         for key in schema.schema
         if key.description
     }
-
-
-async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
-    """Call a nitrolite action and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
 
 
 # Adding a wallet ----------------------------------------------------------------

@@ -20,7 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.nitrolite.clearnode import Allocation
 
 from .conftest import COUNTERPARTY, ENTITY_SNAPSHOT_RELEASE, WALLET
-from .test_app_sessions import DEFINITION
+from .test_app_sessions import DEFINITION, open_session, session_entity
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ async def test_entities(
         config_entry.add_to_hass(hass)
         await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()
-        await config_entry.runtime_data.coordinator.async_create_app_session(
+        await config_entry.runtime_data.actions.async_create_app_session(
             replace(DEFINITION, nonce=42),
             [
                 Allocation(WALLET, "usdc", Decimal(4)),
@@ -52,3 +52,18 @@ async def test_entities(
         await hass.async_block_till_done()
 
     await snapshot_platform(hass, er.async_get(hass), snapshot, config_entry.entry_id)
+
+
+async def test_large_session_attributes_stay_out_of_the_history(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Lists and free text are shown but not recorded; the status and version are."""
+    session = await open_session(loaded_entry)
+    await hass.async_block_till_done()
+
+    state = hass.states.get(session_entity(session, "status"))
+
+    assert state.attributes["participants"] == [WALLET, COUNTERPARTY]
+    unrecorded = state.state_info["unrecorded_attributes"]
+    assert {"participants", "weights", "allocations", "session_data"} <= unrecorded
+    assert "version" not in unrecorded

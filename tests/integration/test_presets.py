@@ -18,8 +18,15 @@ from custom_components.nitrolite.clearnode import Allocation, ClearNodeClient
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import LocalClearNode
 
-from .conftest import COUNTERPARTY, WALLET, WALLET_KEY, entry_data, setup_entry
-from .helpers import wait_for
+from .conftest import (
+    COUNTERPARTY,
+    WALLET,
+    WALLET_KEY,
+    entry_data,
+    setup_entry,
+    wallet_entry,
+)
+from .helpers import call, wait_for
 from .test_presets_flow import ADVANCED
 
 PRESET_ID = "01JPRESETEVCHARGER00000000"
@@ -54,14 +61,7 @@ def preset_subentry(**changes: Any) -> ConfigSubentryDataWithId:
 @pytest.fixture
 def config_entry(clearnode: LocalClearNode) -> MockConfigEntry:
     """Return an entry for WALLET with the EV-charger preset."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=WALLET,
-        unique_id=f"{WALLET}_{clearnode.broker_address}".lower(),
-        data=entry_data(clearnode),
-        entry_id="01JNITROLITETESTENTRY00000",
-        subentries_data=[preset_subentry()],
-    )
+    return wallet_entry(clearnode, subentries_data=[preset_subentry()])
 
 
 async def press(hass: HomeAssistant, entity_id: str) -> None:
@@ -70,15 +70,6 @@ async def press(hass: HomeAssistant, entity_id: str) -> None:
         "button", "press", {ATTR_ENTITY_ID: entity_id}, blocking=True
     )
     await hass.async_block_till_done()
-
-
-async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
-    """Call a nitrolite action and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -426,7 +417,7 @@ async def test_removing_a_preset_forgets_its_session(
     await hass.async_block_till_done()
 
     assert hass.states.get(STATUS) is None
-    assert session_id in loaded_entry.runtime_data.coordinator.data.app_sessions
+    assert session_id in loaded_entry.runtime_data.coordinator.data.sessions
     await hass.config_entries.async_unload(loaded_entry.entry_id)
     assert hass_storage[f"{DOMAIN}.{loaded_entry.entry_id}.presets"]["data"] == {
         "sessions": {},
@@ -448,5 +439,5 @@ async def test_removing_a_preset_while_it_opens_a_session(
     opened = await opening
 
     coordinator = loaded_entry.runtime_data.coordinator
-    assert coordinator.data.app_sessions[opened["app_session_id"]].status == "open"
+    assert coordinator.data.session(opened["app_session_id"]).status == "open"
     assert hass.states.get(STATUS) is None

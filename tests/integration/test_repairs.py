@@ -7,6 +7,7 @@ from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -23,9 +24,9 @@ from custom_components.nitrolite.clearnode.v05 import codec as v05_codec
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import LocalClearNode
 
-from .conftest import setup_entry
-from .helpers import wait_for
-from .test_app_sessions import DEFINITION, coordinator_of, funding
+from .conftest import WALLET, entry_data, setup_entry
+from .helpers import actions_of, coordinator_of, wait_for
+from .test_app_sessions import DEFINITION, funding
 
 OLD_CLOCK = "custom_components.nitrolite.clearnode.v05.codec.now_ms"
 TEN_MINUTES_AGO_MS = 600_000
@@ -51,7 +52,7 @@ async def test_a_used_up_spending_cap_raises_a_fixable_issue(
 ) -> None:
     """Spending beyond the cap is refused; the fix reloads with a fresh session key."""
     with pytest.raises(HomeAssistantError) as err:
-        await coordinator_of(loaded_entry).async_create_app_session(
+        await actions_of(loaded_entry).async_create_app_session(
             DEFINITION, funding("15"), None
         )
     assert err.value.translation_key == "allowance_exceeded"
@@ -79,9 +80,8 @@ async def test_clock_skew_raises_an_issue_cleared_by_the_next_login(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """The ClearNode refuses late timestamps; a later good login clears the issue."""
-    coordinator = coordinator_of(loaded_entry)
     with slow_clock(), pytest.raises(HomeAssistantError) as err:
-        await coordinator.async_get_balances()
+        await actions_of(loaded_entry).async_get_balances()
     assert err.value.translation_key == "clock_skew"
     assert issue(hass, "clock_skew", loaded_entry) is not None
 
@@ -131,7 +131,7 @@ async def test_balance_cap_issue_needs_no_second_funding(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
     """Within the cap, spending works and raises no issue."""
-    await coordinator_of(loaded_entry).async_create_app_session(
+    await actions_of(loaded_entry).async_create_app_session(
         DEFINITION, funding("10"), None
     )
     assert clearnode.balance(
@@ -150,3 +150,42 @@ async def test_clock_skew_while_reconnecting_raises_the_issue(
             hass, lambda: issue(hass, "clock_skew", loaded_entry) is not None
         )
     assert not coordinator_of(loaded_entry).last_update_success
+
+
+@pytest.mark.parametrize("application", ["clearnode", "ClearNode", " CLEARNODE "])
+async def test_an_entry_of_the_root_application_does_not_set_up(
+    hass: HomeAssistant, clearnode: LocalClearNode, application: str
+) -> None:
+    """An entry made before the name was refused stops before any login, with a repair.
+
+    Its application name cannot be changed, so the repair explains what to do; removing
+    the entry clears it, and leaves no session key.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=WALLET,
+        unique_id=f"{WALLET}_{clearnode.broker_address}".lower(),
+        data=entry_data(clearnode, application=application),
+    )
+
+    await setup_entry(hass, entry)
+
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert "the ClearNode's own" in str(entry.reason)
+    assert clearnode.faults.received["auth_request"] == 0
+    found = issue(hass, "root_application", entry)
+    assert found is not None
+    assert not found.is_fixable
+    assert found.translation_placeholders == {
+        "title": WALLET,
+        "application": application,
+    }
+
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "root_application"
+    assert clearnode.faults.received["auth_request"] == 0
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert issue(hass, "root_application", entry) is None
+    assert clearnode.active_session_keys(WALLET) == []

@@ -18,7 +18,7 @@ from custom_components.nitrolite.const import CONF_ALLOWANCES, DOMAIN
 from local_clearnode import LocalClearNode
 
 from .conftest import COUNTERPARTY, COUNTERPARTY_KEY, WALLET, entry_data, setup_entry
-from .helpers import wait_for
+from .helpers import call, open_session, wait_for
 from .test_app_sessions import counterparty_opens_and_pays_us
 
 pytestmark = pytest.mark.usefixtures("loaded_entry")
@@ -32,27 +32,6 @@ HUGE = "1e999999999"
 # Amounts with more significant digits than the default decimal context keeps (28).
 DEPOSIT_30_DIGITS = "1.00000000000000000000000000003"
 TINY = "0.00000000000000000000000000001"
-
-
-async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
-    """Call a nitrolite action the way a script does, and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
-
-
-async def open_session(hass: HomeAssistant, amount: str = "4") -> str:
-    """Open a two-party session funded by our wallet; return its id."""
-    response = await call(
-        hass,
-        "create_app_session",
-        counterparty=COUNTERPARTY,
-        asset="usdc",
-        amount=amount,
-    )
-    return str(response["app_session_id"])
 
 
 def usdc(node: LocalClearNode, address: str) -> Decimal:
@@ -517,7 +496,7 @@ async def test_depositing_where_others_reach_the_quorum_without_us_is_refused(
     """In a session the counterparty can update alone, we add nothing; paying still works."""
     session = await counterparty_opens_and_pays_us(hass, clearnode)
     [entry] = hass.config_entries.async_loaded_entries(DOMAIN)
-    known = entry.runtime_data.coordinator.data.app_sessions
+    known = entry.runtime_data.coordinator.data.sessions
     await wait_for(hass, lambda: session.app_session_id in known)
 
     with pytest.raises(ServiceValidationError) as err:
@@ -585,6 +564,39 @@ async def test_payments_are_exact_past_28_significant_digits(
         COUNTERPARTY: Decimal(TINY),
     }
     assert [Decimal(event.data["amount"]) for event in payments] == [Decimal(TINY)]
+
+
+async def test_tiny_amounts_are_written_plainly_everywhere(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """Responses, events, attributes and storage write 1e-29 out in full, never "1E-29"."""
+    session_id = await open_session(hass, "1")
+    payments = async_capture_events(hass, f"{DOMAIN}_app_session_payment")
+
+    response = await call(
+        hass, "pay_in_session", app_session_id=session_id, amount=TINY
+    )
+    await hass.async_block_till_done()
+
+    def counterparty_amount(allocations: list[dict[str, str]]) -> str:
+        return next(
+            a["amount"] for a in allocations if a["participant"] == COUNTERPARTY
+        )
+
+    assert counterparty_amount(response["allocations"]) == TINY
+    [payment] = payments
+    assert payment.data["amount"] == TINY
+    assert counterparty_amount(payment.data["allocations"]) == TINY
+    status = hass.states.get(
+        f"sensor.home_assistant_session_0x{session_id[2:6]}_{session_id[-4:]}_status"
+    )
+    assert counterparty_amount(status.attributes["allocations"]) == TINY
+    [listed] = (await call(hass, "get_app_sessions"))["app_sessions"]
+    assert counterparty_amount(listed["allocations"]) == TINY
+    [entry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    await hass.config_entries.async_unload(entry.entry_id)
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.sessions"]["data"]
+    assert counterparty_amount(stored[session_id]["allocations"]) == TINY
 
 
 async def test_a_deposit_hiding_a_tiny_increase_of_the_counterparty_is_refused(

@@ -20,8 +20,8 @@ from custom_components.nitrolite.clearnode import (
 from local_clearnode import LocalClearNode
 
 from .conftest import COUNTERPARTY, WALLET, WALLET_KEY
-from .helpers import wait_for
-from .test_app_sessions import DEFINITION, coordinator_of, open_session, session_entity
+from .helpers import actions_of, coordinator_of, wait_for
+from .test_app_sessions import DEFINITION, open_session, session_entity
 
 
 def entities_of(session: AppSession) -> list[str]:
@@ -42,7 +42,7 @@ async def test_a_change_to_one_session_does_not_write_the_others(
     }
     freezer.tick(timedelta(seconds=1))
 
-    await coordinator_of(loaded_entry).async_pay_in_session(
+    await actions_of(loaded_entry).async_pay_in_session(
         paid_in.app_session_id, Decimal(1), None, None, None
     )
     await hass.async_block_till_done()
@@ -96,8 +96,10 @@ async def test_our_share_learnt_after_the_session_appeared_is_shown(
         await elsewhere.close()
 
     await clearnode.restart()
-    sessions = coordinator_of(loaded_entry).data.app_sessions
+    sessions = coordinator_of(loaded_entry).data.sessions
     await wait_for(hass, lambda: opened.app_session_id in sessions)
-    allocation = session_entity(sessions[opened.app_session_id], "my_allocation")
+    allocation = session_entity(
+        sessions[opened.app_session_id].session, "my_allocation"
+    )
     await wait_for(hass, lambda: hass.states.get(allocation).state == "1")
     assert hass.states.get(allocation).attributes["amounts"] == {"usdc": "1"}

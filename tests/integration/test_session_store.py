@@ -24,8 +24,8 @@ from custom_components.nitrolite.const import DOMAIN
 from custom_components.nitrolite.storage import SAVE_DELAY_SECONDS
 from local_clearnode import LocalClearNode
 
-from .conftest import COUNTERPARTY, WALLET, entry_data
-from .helpers import wait_for
+from .conftest import COUNTERPARTY, WALLET, wallet_entry
+from .helpers import call, open_session, wait_for
 from .test_presets import PRESET_ID, preset_subentry
 
 GOOD_RECORD = {
@@ -64,36 +64,12 @@ BAD_RECORDS = {
 @pytest.fixture
 def config_entry(clearnode: LocalClearNode) -> MockConfigEntry:
     """Return an entry for WALLET with the EV-charger preset."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=WALLET,
-        unique_id=f"{WALLET}_{clearnode.broker_address}".lower(),
-        data=entry_data(clearnode),
-        entry_id="01JNITROLITETESTENTRY00000",
-        subentries_data=[preset_subentry()],
-    )
+    return wallet_entry(clearnode, subentries_data=[preset_subentry()])
 
 
 def sessions_key(entry: MockConfigEntry) -> str:
     """Storage key of the entry's remembered sessions."""
     return f"{DOMAIN}.{entry.entry_id}.sessions"
-
-
-async def call(hass: HomeAssistant, service: str, **data: Any) -> dict[str, Any]:
-    """Call a nitrolite action and return its response."""
-    response = await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return response
-
-
-async def open_session(hass: HomeAssistant) -> str:
-    """Open a 4-usdc session with the counterparty; return its id."""
-    response = await call(
-        hass, "create_app_session", counterparty=COUNTERPARTY, asset="usdc", amount="4"
-    )
-    return str(response["app_session_id"])
 
 
 async def reload_with(
@@ -124,9 +100,9 @@ async def test_a_malformed_record_is_dropped_with_a_warning(
 
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert f"Dropped the remembered state of app session {session_id}" in caplog.text
-    coordinator = loaded_entry.runtime_data.coordinator
-    assert coordinator.data.app_sessions[session_id].allocations is None
-    assert coordinator.own_allocation(session_id) == {"usdc": Decimal(4)}
+    data = loaded_entry.runtime_data.coordinator.data
+    assert data.session(session_id).allocations is None
+    assert data.own_allocation(session_id) == {"usdc": Decimal(4)}
 
 
 async def test_a_well_formed_record_beside_a_bad_one_is_kept(
@@ -160,8 +136,31 @@ async def test_a_file_that_is_not_a_mapping_is_ignored(
 
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert "Ignored the remembered app sessions" in caplog.text
-    coordinator = loaded_entry.runtime_data.coordinator
-    assert coordinator.data.app_sessions[session_id].allocations is None
+    data = loaded_entry.runtime_data.coordinator.data
+    assert data.session(session_id).allocations is None
+
+
+async def test_a_record_of_a_session_no_longer_open_is_dropped_at_start(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A session closed long before the restart is not listed: its record goes."""
+    session_id = await open_session(hass)
+    closed_long_ago = "0x" + "cd" * 32
+
+    await reload_with(
+        hass,
+        loaded_entry,
+        hass_storage,
+        {session_id: GOOD_RECORD, closed_long_ago: GOOD_RECORD},
+    )
+    freezer.tick(timedelta(seconds=SAVE_DELAY_SECONDS))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert list(hass_storage[sessions_key(loaded_entry)]["data"]) == [session_id]
 
 
 async def test_a_failed_write_is_written_again_at_unload(
@@ -174,13 +173,7 @@ async def test_a_failed_write_is_written_again_at_unload(
 
     session_id = await open_session(hass)
 
-    def fail_after_taking_the_data(data: dict[str, Any]) -> None:
-        data.pop("data_func")()
-        raise WriteError("disk full")
-
-    with patch.object(
-        Store, "_async_write_data", side_effect=fail_after_taking_the_data
-    ):
+    with patch.object(Store, "_async_write_data", side_effect=WriteError("full")):
         await call(hass, "pay_in_session", app_session_id=session_id, amount="1")
         freezer.tick(timedelta(seconds=SAVE_DELAY_SECONDS))
         async_fire_time_changed(hass)

@@ -1,0 +1,421 @@
+"""The actions on one wallet: check, lock the session, send, take the answer, respond.
+
+Changes of one app session run one after another under its lock, each computed from
+the state the one before left. A request that moves funds is never retried: without an
+answer it may have been applied, and the caller is told so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from decimal import Decimal
+import time
+from weakref import WeakValueDictionary
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+
+from .allocations import increases, move
+from .clearnode import (
+    Allocation,
+    AppDefinition,
+    AppSession,
+    AppSessionResult,
+    Balance,
+    ClearNodeConnectionError,
+    ClearNodeTimeoutError,
+    ConnectionState,
+    Transaction,
+    format_amount,
+)
+from .const import CONF_DEFAULT_ASSET
+from .coordinator import NitroliteCoordinator
+from .errors import service_error, translated_errors
+from .model import Reading, created_session, next_state
+from .validation import (
+    check_others_need_us,
+    check_own_weight_reaches_quorum,
+    validation_error,
+)
+
+
+class KeyedLocks:
+    """One lock per key (a session, a preset), alive while someone holds or awaits it."""
+
+    def __init__(self) -> None:
+        """No lock is held yet."""
+        self._locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+
+    def __call__(self, key: str) -> asyncio.Lock:
+        """Return the key's lock."""
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    def locked(self, key: str) -> bool:
+        """Whether the key's lock is held."""
+        lock = self._locks.get(key)
+        return lock is not None and lock.locked()
+
+
+class NitroliteActions:
+    """What the services and presets can do with the wallet."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        coordinator: NitroliteCoordinator,
+    ) -> None:
+        """Act through the coordinator's client and take answers into its model."""
+        self.hass = hass
+        self._entry = entry
+        self._coordinator = coordinator
+        self._client = coordinator.client
+        self._session_locks = KeyedLocks()
+        self._last_nonce = 0
+
+    @property
+    def wallet_address(self) -> str:
+        """EIP-55 address of our wallet."""
+        return self._coordinator.wallet_address
+
+    def next_nonce(self) -> int:
+        """Return a nonce for a new session: the time in ms, never the same twice.
+
+        The session id is derived from the definition, nonce included: two equal
+        requests in the same millisecond must still open two sessions.
+        """
+        self._last_nonce = max(time.time_ns() // 1_000_000, self._last_nonce + 1)
+        return self._last_nonce
+
+    def app_session_id(self, definition: AppDefinition) -> str:
+        """Return the id the ClearNode gives a session created from ``definition``."""
+        with translated_errors(self.hass, self._entry):
+            return self._client.app_session_id(definition)
+
+    # Changes of app sessions -----------------------------------------------------
+
+    async def async_create_app_session(
+        self,
+        definition: AppDefinition,
+        allocations: Sequence[Allocation],
+        session_data: str | None,
+    ) -> AppSession:
+        """Open an app session funded only by our wallet.
+
+        Its id follows from the definition, so the session is remembered before the
+        request leaves: an answer lost to a timeout or a crash cannot orphan it.
+        """
+        wallet = self.wallet_address
+        _check_participant(definition.participants, wallet)
+        _check_others_need_us(definition, wallet)
+        _check_only_we_deposit(allocations, wallet)
+        session_id = self.app_session_id(definition)
+        created = created_session(
+            session_id, definition, tuple(allocations), session_data
+        )
+        store = self._coordinator.session_store
+        async with self._session_locks(session_id):
+            await self._coordinator.unanswered.async_wait(session_id)
+            new = self._coordinator.data.session(session_id) is None
+            if new:
+                await store.async_remember_now(created)
+            try:
+                result = await self._async_send_change(
+                    None,
+                    created,
+                    lambda: self._client.create_app_session(
+                        definition, allocations, session_data
+                    ),
+                )
+            except HomeAssistantError:
+                if new and session_id not in self._coordinator.unanswered:
+                    store.async_forget(session_id)
+                raise
+            return self._async_take_answer(created, result)
+
+    async def async_submit_app_state(
+        self,
+        app_session_id: str,
+        allocations: Sequence[Allocation],
+        intent: str,
+        session_data: str | None,
+    ) -> AppSession:
+        """Submit a new state of an open app session that our weight alone can sign."""
+        wallet = self.wallet_address
+        async with self._async_changing(app_session_id) as session:
+            _check_quorum(session, wallet)
+            if intent == "deposit":
+                _check_others_need_us(session, wallet)
+                _check_only_we_deposit(
+                    increases(session.allocations or (), allocations), wallet
+                )
+            return await self._async_submit(session, allocations, intent, session_data)
+
+    async def async_pay_in_session(
+        self,
+        app_session_id: str,
+        amount: Decimal,
+        asset: str | None,
+        payer: str | None,
+        payee: str | None,
+    ) -> AppSession:
+        """Move an amount from one participant to another inside an app session.
+
+        The next allocations are computed from the state as it is once the session's
+        lock is held, so concurrent payments add up instead of overwriting each other.
+        """
+        wallet = self.wallet_address
+        async with self._async_changing(app_session_id) as session:
+            _check_quorum(session, wallet)
+            current = _known_allocations(session)
+            payer = payer or wallet
+            payee = payee or _other_participant(session, payer)
+            asset = asset or self._session_asset(current)
+            if amount <= 0:
+                raise validation_error(
+                    "amount_not_positive", field="amount", amount=format_amount(amount)
+                )
+            _check_participant(session.participants, payer)
+            _check_participant(session.participants, payee)
+            _check_not_paying_oneself(payer, payee, "to")
+            allocations = move(current, payer, payee, asset, amount)
+            return await self._async_submit(session, allocations, "operate", None)
+
+    async def async_close_app_session(
+        self,
+        app_session_id: str,
+        allocations: Sequence[Allocation] | None,
+        session_data: str | None,
+    ) -> AppSession:
+        """Close an app session, by default with its current allocations."""
+        async with self._async_changing(app_session_id) as session:
+            _check_quorum(session, self.wallet_address)
+            final = (
+                tuple(allocations)
+                if allocations is not None
+                else _known_allocations(session)
+            )
+            closed = next_state(session, "closed", final, session_data)
+            result = await self._async_send_change(
+                session,
+                closed,
+                lambda: self._client.close_app_session(session, final, session_data),
+            )
+            return self._async_take_answer(closed, result)
+
+    @asynccontextmanager
+    async def _async_changing(self, app_session_id: str) -> AsyncIterator[AppSession]:
+        """Hold the session's lock and yield the open session as it stands now.
+
+        Reading, computing, signing, sending and taking the answer all happen under
+        the lock, after any earlier unanswered change of the session is settled.
+        """
+        async with self._session_locks(app_session_id):
+            await self._coordinator.unanswered.async_wait(app_session_id)
+            yield self._open_session(app_session_id)
+
+    async def _async_submit(
+        self,
+        session: AppSession,
+        allocations: Sequence[Allocation],
+        intent: str,
+        session_data: str | None,
+    ) -> AppSession:
+        updated = next_state(session, "open", tuple(allocations), session_data)
+        result = await self._async_send_change(
+            session,
+            updated,
+            lambda: self._client.submit_app_state(
+                session, allocations, intent=intent, session_data=session_data
+            ),
+        )
+        return self._async_take_answer(updated, result)
+
+    @callback
+    def _async_take_answer(
+        self, expected: AppSession, result: AppSessionResult
+    ) -> AppSession:
+        """Take our answered change into the state model; return the session as it is."""
+        session = replace(expected, version=result.version, status=result.status)
+        self._coordinator.async_reconcile(
+            Reading(read_started=time.monotonic(), sessions=(session,))
+        )
+        return session
+
+    async def _async_send_change[T](
+        self,
+        before: AppSession | None,
+        after: AppSession,
+        send: Callable[[], Awaitable[T]],
+    ) -> T:
+        """Send a change of a session; remember it if it may have been applied unanswered."""
+
+        def unanswered() -> HomeAssistantError:
+            self._coordinator.unanswered.async_add(before, after)
+            return service_error(
+                "change_unanswered", app_session_id=after.app_session_id
+            )
+
+        return await self._async_send(send, unanswered)
+
+    async def _async_send[T](
+        self,
+        send: Callable[[], Awaitable[T]],
+        unanswered: Callable[[], HomeAssistantError],
+    ) -> T:
+        """Send a request that moves funds; never retried.
+
+        With no answer (a timeout, or the connection lost while it was on its way) the
+        request may have been applied: the state is re-read at once and the caller is
+        told so, never that it failed.
+        """
+        sent_while_connected = self._client.state is ConnectionState.CONNECTED
+        with translated_errors(self.hass, self._entry):
+            try:
+                return await send()
+            except (ClearNodeTimeoutError, ClearNodeConnectionError) as err:
+                if (
+                    isinstance(err, ClearNodeConnectionError)
+                    and not sent_while_connected
+                ):
+                    raise
+                error = unanswered()
+                self._coordinator.unanswered.async_reread()
+                raise error from err
+
+    # Transfers and reads -------------------------------------------------------
+
+    async def async_transfer(
+        self, destination: str, asset: str, amount: Decimal
+    ) -> tuple[Transaction, ...]:
+        """Send funds from our unified balance to another wallet."""
+        _check_not_paying_oneself(self.wallet_address, destination, "destination")
+        return await self._async_send(
+            lambda: self._client.transfer(destination, [(asset, amount)]),
+            lambda: service_error("transfer_unanswered"),
+        )
+
+    async def async_get_balances(self) -> tuple[Balance, ...]:
+        """Read our unified balance and take it into the state model."""
+        read_started = time.monotonic()
+        with translated_errors(self.hass, self._entry):
+            balances = await self._client.get_balances()
+        self._coordinator.async_reconcile(
+            Reading(read_started=read_started, balances=balances)
+        )
+        return balances
+
+    async def async_get_app_sessions(
+        self, status: str | None, participant: str | None
+    ) -> tuple[AppSession, ...]:
+        """List app sessions (ours unless another participant is given).
+
+        The ClearNode lists no allocations; those we hold for the listed version are
+        filled in.
+        """
+        with translated_errors(self.hass, self._entry):
+            listed = [
+                session
+                async for session in self._client.iter_app_sessions(
+                    participant=participant or self.wallet_address, status=status
+                )
+            ]
+        return tuple(self._with_known_allocations(session) for session in listed)
+
+    def _with_known_allocations(self, session: AppSession) -> AppSession:
+        known = self._coordinator.data.session(session.app_session_id)
+        if session.allocations is None and known and known.version == session.version:
+            return replace(session, allocations=known.allocations)
+        return session
+
+    # Checks: we can sign only for our own wallet -------------------------------
+
+    def _open_session(self, app_session_id: str) -> AppSession:
+        session = self._coordinator.data.session(app_session_id)
+        if session is None:
+            raise validation_error("unknown_app_session", app_session_id=app_session_id)
+        if session.status != "open":
+            raise validation_error("app_session_closed", app_session_id=app_session_id)
+        return session
+
+    def _session_asset(self, allocations: Sequence[Allocation]) -> str:
+        if default := self._entry.options.get(CONF_DEFAULT_ASSET):
+            return str(default)
+        assets = {allocation.asset for allocation in allocations}
+        if len(assets) != 1:
+            raise validation_error("asset_required")
+        return assets.pop()
+
+
+def _check_participant(participants: Sequence[str], address: str) -> None:
+    if address not in participants:
+        raise validation_error("not_a_participant", participant=address)
+
+
+def _check_only_we_deposit(allocations: Sequence[Allocation], wallet: str) -> None:
+    others = sorted(
+        {
+            allocation.participant
+            for allocation in allocations
+            if allocation.amount > 0 and allocation.participant != wallet
+        }
+    )
+    if others:
+        raise validation_error("missing_signature", participants=", ".join(others))
+
+
+def _split_weights(
+    definition: AppDefinition | AppSession, wallet: str
+) -> tuple[int, int]:
+    """Return our weight and the other participants' weight together."""
+    own = others = 0
+    for participant, weight in zip(
+        definition.participants, definition.weights, strict=True
+    ):
+        if participant == wallet:
+            own += weight
+        else:
+            others += weight
+    return own, others
+
+
+def _check_quorum(session: AppSession, wallet: str) -> None:
+    own_weight, _ = _split_weights(session, wallet)
+    check_own_weight_reaches_quorum(own_weight, session.quorum)
+
+
+def _check_others_need_us(definition: AppDefinition | AppSession, wallet: str) -> None:
+    if len(definition.weights) != len(definition.participants):
+        return  # the client refuses it, naming the weights
+    _, others_weight = _split_weights(definition, wallet)
+    check_others_need_us(others_weight, definition.quorum)
+
+
+def _known_allocations(session: AppSession) -> tuple[Allocation, ...]:
+    if session.allocations is None:
+        raise validation_error(
+            "allocations_unknown", app_session_id=session.app_session_id
+        )
+    return session.allocations
+
+
+def _check_not_paying_oneself(payer: str, payee: str, field: str) -> None:
+    """Refuse a payment that would move nothing: the payee is the payer."""
+    if payee == payer:
+        raise validation_error("pay_oneself", field=field, address=payee)
+
+
+def _other_participant(session: AppSession, payer: str) -> str:
+    others = [
+        participant for participant in session.participants if participant != payer
+    ]
+    if len(others) != 1:
+        raise validation_error("payee_required")
+    return others[0]

@@ -1,0 +1,183 @@
+"""What the user is told when something fails: the translated errors and their repairs.
+
+The library's errors are mapped to translation keys in one table, :data:`_TRANSLATIONS`,
+by class until the library's errors carry stable codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryError,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from . import repairs
+from .clearnode import (
+    ClearNodeAllowanceError,
+    ClearNodeAuthenticationError,
+    ClearNodeBrokerChangedError,
+    ClearNodeClockSkewError,
+    ClearNodeConnectionError,
+    ClearNodeError,
+    ClearNodeRejectedError,
+    ClearNodeSessionKeyError,
+    ClearNodeTimeoutError,
+    ClearNodeValidationError,
+)
+from .const import (
+    DOMAIN,
+    ISSUE_ALLOWANCE_EXHAUSTED,
+    ISSUE_BROKER_CHANGED,
+    ISSUE_CLOCK_SKEW,
+    ISSUE_SESSION_KEY,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Translation:
+    """How one kind of library error reads."""
+
+    error: type[ClearNodeError]
+    key: str  # exceptions.<key>
+    placeholders: tuple[str, ...] = ()  # attributes of the error; "error" is its text
+    issue: str | None = None  # the repair issue that tells how to fix it
+    form_error: str = "cannot_connect"  # config.error.<form_error>, in the flows
+
+
+# Most specific first: the first row whose class matches is the error's.
+_TRANSLATIONS = (
+    _Translation(ClearNodeValidationError, "invalid_input", ("field", "error")),
+    _Translation(
+        ClearNodeAllowanceError,
+        "allowance_exceeded",
+        ("reason",),
+        ISSUE_ALLOWANCE_EXHAUSTED,
+    ),
+    _Translation(
+        ClearNodeClockSkewError,
+        "clock_skew",
+        issue=ISSUE_CLOCK_SKEW,
+        form_error="clock_skew",
+    ),
+    _Translation(ClearNodeRejectedError, "request_rejected", ("reason",)),
+    _Translation(
+        ClearNodeSessionKeyError,
+        "session_key_expired",
+        issue=ISSUE_SESSION_KEY,
+        form_error="invalid_auth",
+    ),
+    _Translation(
+        ClearNodeAuthenticationError, "authentication_failed", form_error="invalid_auth"
+    ),
+    _Translation(
+        ClearNodeBrokerChangedError,
+        "broker_changed",
+        ("expected", "actual"),
+        ISSUE_BROKER_CHANGED,
+        "broker_changed",
+    ),
+    _Translation(ClearNodeTimeoutError, "timeout"),
+    _Translation(ClearNodeConnectionError, "not_connected"),
+    _Translation(ClearNodeError, "communication_error", ("error",)),
+)
+
+
+def _error[E: HomeAssistantError](
+    error_class: type[E], key: str, placeholders: dict[str, str]
+) -> E:
+    return error_class(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Translated:
+    """A library error as Home Assistant shows it."""
+
+    key: str
+    placeholders: dict[str, str]
+    issue: str | None
+    form_error: str
+
+    def error[E: HomeAssistantError](self, error_class: type[E]) -> E:
+        """Return an error of that class that reads as this translation."""
+        return _error(error_class, self.key, self.placeholders)
+
+
+def translate(err: ClearNodeError) -> Translated:
+    """Look a library error up in the table."""
+    row = next(row for row in _TRANSLATIONS if isinstance(err, row.error))
+    return Translated(
+        row.key,
+        {
+            name: str(err) if name == "error" else str(getattr(err, name))
+            for name in row.placeholders
+        },
+        row.issue,
+        row.form_error,
+    )
+
+
+@callback
+def async_report(
+    hass: HomeAssistant, entry: ConfigEntry, err: ClearNodeError
+) -> Translated:
+    """Translate a library error and raise the repair issue that fixes it, if any."""
+    translated = translate(err)
+    if translated.issue is not None:
+        repairs.async_create_issue(
+            hass, entry, translated.issue, **translated.placeholders
+        )
+    return translated
+
+
+def service_error(key: str, **placeholders: str) -> HomeAssistantError:
+    """Return the translated error of a failure the user cannot fix by other input."""
+    return _error(HomeAssistantError, key, placeholders)
+
+
+@contextmanager
+def translated_errors(hass: HomeAssistant, entry: ConfigEntry) -> Iterator[None]:
+    """Raise library errors as the translated errors of an action."""
+    try:
+        yield
+    except ClearNodeError as err:
+        translated = async_report(hass, entry, err)
+        if isinstance(err, ClearNodeValidationError):
+            raise translated.error(ServiceValidationError) from err
+        raise translated.error(HomeAssistantError) from err
+
+
+@callback
+def async_setup_error(
+    hass: HomeAssistant, entry: ConfigEntry, err: ClearNodeError
+) -> HomeAssistantError:
+    """Return what a failed first login raises: stop, re-authenticate, or retry."""
+    if isinstance(err, ClearNodeBrokerChangedError):
+        return async_report(hass, entry, err).error(ConfigEntryError)
+    if isinstance(err, ClearNodeAuthenticationError):
+        return _error(ConfigEntryAuthFailed, "authentication_failed", {})
+    return _error(ConfigEntryNotReady, "cannot_connect", {"error": str(err)})
+
+
+@callback
+def async_update_failed(
+    hass: HomeAssistant, entry: ConfigEntry, err: ClearNodeError
+) -> UpdateFailed:
+    """Return why the wallet's state could not be read, raising its repair if any."""
+    translated = async_report(hass, entry, err)
+    if translated.issue is None:
+        return _error(UpdateFailed, "update_failed", {"error": str(err)})
+    return translated.error(UpdateFailed)
