@@ -26,9 +26,7 @@ from .clearnode import (
     AppSession,
     AppSessionResult,
     Balance,
-    ClearNodeConnectionError,
-    ClearNodeTimeoutError,
-    ConnectionState,
+    ClearNodeError,
     Transaction,
     format_amount,
 )
@@ -276,15 +274,11 @@ class NitroliteActions:
         request may have been applied: the state is re-read at once and the caller is
         told so, never that it failed.
         """
-        sent_while_connected = self._client.state is ConnectionState.CONNECTED
         with translated_errors(self.hass, self._entry):
             try:
                 return await send()
-            except (ClearNodeTimeoutError, ClearNodeConnectionError) as err:
-                if (
-                    isinstance(err, ClearNodeConnectionError)
-                    and not sent_while_connected
-                ):
+            except ClearNodeError as err:
+                if not err.outcome_unknown:
                     raise
                 error = unanswered()
                 self._coordinator.unanswered.async_reread()

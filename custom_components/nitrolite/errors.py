@@ -1,7 +1,7 @@
 """What the user is told when something fails: the translated errors and their repairs.
 
 The library's errors are mapped to translation keys in one table, :data:`_TRANSLATIONS`,
-by class until the library's errors carry stable codes.
+by their stable codes.
 """
 
 from __future__ import annotations
@@ -23,15 +23,9 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from . import repairs
 from .clearnode import (
-    ClearNodeAllowanceError,
     ClearNodeAuthenticationError,
     ClearNodeBrokerChangedError,
-    ClearNodeClockSkewError,
-    ClearNodeConnectionError,
     ClearNodeError,
-    ClearNodeRejectedError,
-    ClearNodeSessionKeyError,
-    ClearNodeTimeoutError,
     ClearNodeValidationError,
 )
 from .const import (
@@ -47,49 +41,43 @@ from .const import (
 class _Translation:
     """How one kind of library error reads."""
 
-    error: type[ClearNodeError]
     key: str  # exceptions.<key>
     placeholders: tuple[str, ...] = ()  # attributes of the error; "error" is its text
     issue: str | None = None  # the repair issue that tells how to fix it
     form_error: str = "cannot_connect"  # config.error.<form_error>, in the flows
 
 
-# Most specific first: the first row whose class matches is the error's.
-_TRANSLATIONS = (
-    _Translation(ClearNodeValidationError, "invalid_input", ("field", "error")),
-    _Translation(
-        ClearNodeAllowanceError,
-        "allowance_exceeded",
-        ("reason",),
-        ISSUE_ALLOWANCE_EXHAUSTED,
+# By the library's stable error codes. An error whose own code is not listed reads as
+# its nearest listed base class (a timeout without an answer as "timeout", …).
+_TRANSLATIONS: dict[str, _Translation] = {
+    "validation": _Translation("invalid_input", ("field", "error")),
+    "allowance": _Translation(
+        "allowance_exceeded", ("reason",), ISSUE_ALLOWANCE_EXHAUSTED
     ),
-    _Translation(
-        ClearNodeClockSkewError,
-        "clock_skew",
-        issue=ISSUE_CLOCK_SKEW,
-        form_error="clock_skew",
+    "clock_skew": _Translation(
+        "clock_skew", issue=ISSUE_CLOCK_SKEW, form_error="clock_skew"
     ),
-    _Translation(ClearNodeRejectedError, "request_rejected", ("reason",)),
-    _Translation(
-        ClearNodeSessionKeyError,
-        "session_key_expired",
-        issue=ISSUE_SESSION_KEY,
-        form_error="invalid_auth",
+    "rejected": _Translation("request_rejected", ("reason",)),
+    "session_key": _Translation(
+        "session_key_expired", issue=ISSUE_SESSION_KEY, form_error="invalid_auth"
     ),
-    _Translation(
-        ClearNodeAuthenticationError, "authentication_failed", form_error="invalid_auth"
+    "authentication": _Translation("authentication_failed", form_error="invalid_auth"),
+    "broker_changed": _Translation(
+        "broker_changed", ("expected", "actual"), ISSUE_BROKER_CHANGED, "broker_changed"
     ),
-    _Translation(
-        ClearNodeBrokerChangedError,
-        "broker_changed",
-        ("expected", "actual"),
-        ISSUE_BROKER_CHANGED,
-        "broker_changed",
-    ),
-    _Translation(ClearNodeTimeoutError, "timeout"),
-    _Translation(ClearNodeConnectionError, "not_connected"),
-    _Translation(ClearNodeError, "communication_error", ("error",)),
-)
+    "timeout": _Translation("timeout"),
+    "connection": _Translation("not_connected"),
+    "error": _Translation("communication_error", ("error",)),
+}
+
+
+def _row(err: ClearNodeError) -> _Translation:
+    """Return the row of the error's own code, or of its nearest listed base's."""
+    for cls in type(err).__mro__:
+        code = cls.__dict__.get("code")
+        if code in _TRANSLATIONS:
+            return _TRANSLATIONS[code]
+    return _TRANSLATIONS["error"]
 
 
 def _error[E: HomeAssistantError](
@@ -118,7 +106,7 @@ class Translated:
 
 def translate(err: ClearNodeError) -> Translated:
     """Look a library error up in the table."""
-    row = next(row for row in _TRANSLATIONS if isinstance(err, row.error))
+    row = _row(err)
     return Translated(
         row.key,
         {

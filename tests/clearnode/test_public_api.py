@@ -1,11 +1,11 @@
-"""The top level exports what an application needs; wire helpers moved to ``v05``."""
+"""The top level exports what an application needs; the wire helpers are in ``v05``."""
 
 import pytest
 
 from custom_components.nitrolite import clearnode
 from custom_components.nitrolite.clearnode import v05, v1
 
-MOVED_TO_V05 = [
+WIRE_HELPERS = [
     "SignatureVerifier",
     "app_session_id",
     "compact_json",
@@ -29,17 +29,9 @@ def test_every_public_name_resolves(package) -> None:
         assert getattr(package, name) is not None
 
 
-@pytest.mark.parametrize("name", MOVED_TO_V05)
-def test_wire_helpers_moved_to_v05_still_resolve_with_a_warning(name) -> None:
-    """The old top-level import keeps working, warns, and gives the v05 object."""
-    assert name not in clearnode.__all__
+@pytest.mark.parametrize("name", WIRE_HELPERS)
+def test_wire_helpers_live_in_their_dialect_package(name) -> None:
+    """Servers and tools find the v0.5 wire helpers in ``v05``, not at the top level."""
     assert name in v05.__all__
-    with pytest.warns(DeprecationWarning, match=f"import {name} from"):
-        moved = getattr(clearnode, name)
-    assert moved is getattr(v05, name)
-
-
-def test_an_unknown_name_is_still_an_attribute_error() -> None:
-    """The moved names are the only ones resolved late."""
-    with pytest.raises(AttributeError, match="no_such_name"):
-        _ = clearnode.no_such_name
+    assert name not in clearnode.__all__
+    assert not hasattr(clearnode, name)

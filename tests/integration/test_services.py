@@ -13,7 +13,8 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
-from custom_components.nitrolite.clearnode import AppDefinition, app_session_id
+from custom_components.nitrolite.clearnode import AppDefinition
+from custom_components.nitrolite.clearnode.v05 import app_session_id
 from custom_components.nitrolite.const import CONF_ALLOWANCES, DOMAIN
 from local_clearnode import LocalClearNode
 

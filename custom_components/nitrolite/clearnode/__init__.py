@@ -8,10 +8,6 @@ parsing, the rules an application applies before asking (:func:`weights_of`,
 wire APIs, for servers and tools, are the packages ``v05`` and ``v1``.
 """
 
-from typing import TYPE_CHECKING, Any
-import warnings
-
-from . import v05
 from .addresses import parse_address, to_checksum_address
 from .amounts import EXACT, AmountError, format_amount, parse_amount
 from .base import Dialect, Feature, Subscriber, WalletClient
@@ -117,36 +113,3 @@ __all__ = [
     "to_checksum_address",
     "weights_of",
 ]
-
-# Wire helpers this top level exported before each dialect had its own package.
-_MOVED_TO_V05 = frozenset(
-    {
-        "SignatureVerifier",
-        "app_session_id",
-        "compact_json",
-        "decode_frame",
-        "eip712_auth_digest",
-        "encode_request",
-        "encode_response",
-        "extract_raw",
-        "frame_request",
-        "frame_response",
-        "go_json",
-        "keccak256",
-        "recover_address",
-    }
-)
-
-if not TYPE_CHECKING:  # type checkers see only __all__: new code imports from v05
-
-    def __getattr__(name: str) -> Any:
-        """Still resolve the wire helpers that moved to ``v05``, with a warning."""
-        if name in _MOVED_TO_V05:
-            warnings.warn(
-                f"import {name} from the library's v05 package",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            return getattr(v05, name)
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
