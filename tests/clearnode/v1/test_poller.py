@@ -228,7 +228,7 @@ async def test_polling_a_local_node_reports_the_counterpartys_changes(
     poller = SessionPoller()
     ops = Operations(local.sender, local.wallet, node_info, applied=poller.record)
     app_definition = definition((local.wallet, 1), (local.counterparty, 1), quorum=1)
-    opened = await ops.open_session(app_definition, (YUSD, Decimal(5)))
+    opened = await ops.open_session(app_definition, {YUSD: Decimal(5)})
     assert await poll(ops, poller) == [BalancesUpdated((Balance(YUSD, Decimal(5)),))]
 
     session_id = opened.app_session_id
