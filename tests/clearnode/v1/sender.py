@@ -15,11 +15,11 @@ from typing import Any
 
 import aiohttp
 
-from custom_components.nitrolite.clearnode.frames import FrameKind, InboundFrame
 from custom_components.nitrolite.clearnode.errors import (
     ClearNodeConnectionError,
     ClearNodeTimeoutError,
 )
+from custom_components.nitrolite.clearnode.frames import FrameKind, InboundFrame
 from custom_components.nitrolite.clearnode.ratelimit import TokenBucket
 from custom_components.nitrolite.clearnode.v1.codec import (
     decode_frame,
