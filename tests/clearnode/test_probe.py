@@ -8,6 +8,7 @@ import aiohttp
 from aiohttp import web
 import pytest
 
+from custom_components.nitrolite.clearnode.addresses import to_checksum_address
 from custom_components.nitrolite.clearnode.base import Dialect
 from custom_components.nitrolite.clearnode.probe import (
     MAX_PROBE_FRAMES,
@@ -15,7 +16,6 @@ from custom_components.nitrolite.clearnode.probe import (
     ProbeResult,
     probe,
 )
-from custom_components.nitrolite.clearnode.addresses import to_checksum_address
 from local_clearnode import LocalClearNode
 from local_nitronode import LocalNitronode, NodeConfig
 

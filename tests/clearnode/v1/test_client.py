@@ -109,12 +109,17 @@ def sent(node: LocalNitronode) -> dict[str, int]:
     return dict(node.faults.received)
 
 
-async def test_connecting_reads_the_config_and_the_assets_only(
+async def test_connecting_reads_the_node_and_our_state_and_logs_in_nowhere(
     make_v1_client: ClientFactory, node: LocalNitronode
 ) -> None:
-    """No login: two reads, and the node's identity, version and features are known."""
+    """Config, assets, then balances and open sessions for the polls to compare with."""
     client, events = await connected(make_v1_client, node)
-    assert sent(node) == {"node.v1.get_config": 1, "node.v1.get_assets": 1}
+    assert sent(node) == {
+        "node.v1.get_config": 1,
+        "node.v1.get_assets": 1,
+        "user.v1.get_balances": 1,
+        "app_sessions.v1.get_app_sessions": 1,
+    }
     assert client.state is ConnectionState.CONNECTED
     assert client.node_address == to_checksum_address(node.node_address)
     assert (client.node_version, client.dialect) == ("v1.4.1", Dialect.V1)
@@ -123,7 +128,7 @@ async def test_connecting_reads_the_config_and_the_assets_only(
         "connecting",
         "connected",
     ]
-    assert client.stats["frames_sent"] == 2
+    assert client.stats["frames_sent"] == 4
 
 
 async def test_a_node_older_than_v1_3_is_refused_after_its_config(
@@ -481,7 +486,7 @@ async def test_a_v1_3_node_refusing_for_its_rate_limit_gives_a_typed_error(
     async with LocalNitronode(
         config=NodeConfig(node_version="v1.3.0"), frame_clock=clock
     ) as older:
-        older.faults.rate_limit = RateLimit(per_second=1, burst=3)
+        older.faults.rate_limit = RateLimit(per_second=1, burst=5)
         client, _ = await connected(make_v1_client, older)
         await client.get_balances()
         with pytest.raises(ClearNodeRateLimitedError) as limited:

@@ -115,19 +115,37 @@ def split(ours: str, theirs: str) -> list[Allocation]:
     ]
 
 
-async def test_the_first_poll_after_connecting_is_a_resync(
+async def test_changes_after_connecting_are_events_of_the_first_poll(
     polling: tuple[NitronodeClient, EventLog],
     node: LocalNitronode,
     clock: SimulatedClock,
 ) -> None:
-    """Nothing is sent before the interval has passed; then the state comes whole."""
+    """Connecting read the state; nothing is sent until the interval has passed."""
     client, events = polling
     node.fund(WALLET, YUSD, Decimal(10))
+    assert node.faults.received["user.v1.get_balances"] == 1
     await next_poll(client, clock)
+    assert events[-1] == BalancesUpdated((Balance(YUSD, Decimal(10)),))
+    assert node.faults.received["user.v1.get_balances"] == 2
+
+
+async def test_after_each_reconnect_the_state_comes_as_one_resync(
+    make_v1_client: ClientFactory, node: LocalNitronode
+) -> None:
+    """run() re-reads balances and open sessions and emits them as Resynced."""
+    client = make_v1_client(node)
+    events = EventLog()
+    client.subscribe(events.append)
+    running = asyncio.create_task(client.run())
+    await events.wait_for(Resynced)
+    events.clear()
+    node.fund(WALLET, YUSD, Decimal(10))
+    await node.restart()
     resynced = await events.wait_for(Resynced)
     assert resynced.balances == (Balance(YUSD, Decimal(10)),)
-    assert resynced.open_sessions == ()
-    assert node.faults.received["user.v1.get_balances"] == 1
+    assert client.stats["reconnects"] == 1
+    await client.close()
+    await running
 
 
 async def test_our_own_changes_are_not_reported_again(
@@ -214,10 +232,10 @@ async def test_a_poll_is_skipped_while_the_frame_budget_is_low(
         sleep=clock.sleep,
     )
     await client.connect()
-    await asyncio.gather(*(client.ping() for _ in range(11)))  # 16 - 2 - 11 = 3 left
+    await asyncio.gather(*(client.ping() for _ in range(9)))  # 16 - 4 - 9 = 3 left
     await next_poll(client, clock)  # + 0.5
     assert (client.stats["polls"], client.stats["skipped_polls"]) == (0, 1)
-    assert node.faults.received["user.v1.get_balances"] == 0
+    assert node.faults.received["user.v1.get_balances"] == 1  # connecting's
     await next_poll(client, clock)  # + 0.5: 4 tokens
     assert (client.stats["polls"], client.stats["skipped_polls"]) == (1, 1)
 
@@ -316,9 +334,9 @@ async def test_200_concurrent_requests_never_trip_the_node(
     results = await run_on_simulated_time(client, node, clock, 200)
     assert results == [()] * 200
     assert (client.state, client.stats["connects"]) == (ConnectionState.CONNECTED, 1)
-    assert client.stats["frames_sent"] == 202
-    assert client.stats["limiter_waits"] == 202 - 16
-    assert clock() - started == (202 - 16) * EIGHTH
+    assert client.stats["frames_sent"] == 204
+    assert client.stats["limiter_waits"] == 204 - 16
+    assert clock() - started == (204 - 16) * EIGHTH
 
 
 async def test_a_budget_above_the_nodes_gets_the_socket_closed(

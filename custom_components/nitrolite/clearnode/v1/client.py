@@ -1,9 +1,11 @@
 """Nitronode v1 client: one wallet's connection to one v1 node, behind WalletClient.
 
 A v1 node has no login and pushes nothing. Connecting reads its config (the version
-gate, the pinned node address) and its assets; then a poll every ``poll_interval``,
-inside :meth:`run`'s upkeep, reads balances and open sessions and emits what others
-changed as the events a v0.5 ClearNode's pushes give. Every frame, whatever sends
+gate, the pinned node address), its assets and, the first time, the state polls
+compare with; then a poll every ``poll_interval``, inside the connection's upkeep,
+reads balances and open sessions and emits what others changed as the events a v0.5
+ClearNode's pushes give. :meth:`run` re-reads the state after each reconnect and
+emits it as one Resynced event, as for v0.5. Every frame, whatever sends
 it, first takes a token of one frame budget, so that a v1.4 node never drops the
 socket for an overrun. State changes are the composite operations of
 :mod:`.operations`; the node co-signs channel states, not answers.
@@ -221,6 +223,8 @@ class NitronodeClient(ReconnectingClient):
             )
         else:
             self._operations.node = node
+        if not self._poller.started:
+            await reread(self._operations, self._poller)  # what polls compare with
         self._next_poll = self._clock() + self._poll_interval
 
     def _keepalive_delay(self) -> float:
@@ -238,16 +242,12 @@ class NitronodeClient(ReconnectingClient):
         return None  # a v1 node sends none
 
     async def _poll(self) -> None:
-        """Emit what changed since the last poll; the first one is a resync."""
+        """Emit what changed since the last poll (or re-read)."""
         if self._limiter.available < MIN_TOKENS_TO_POLL:
             self._counters["skipped_polls"] += 1
             return
         async with self._polling:
-            ops = self._ops()
-            if self._poller.started:
-                events = await poll(ops, self._poller)
-            else:
-                events = [await reread(ops, self._poller)]
+            events = await poll(self._ops(), self._poller)
         self._counters["polls"] += 1
         for event in events:
             self._emit(event)
