@@ -254,6 +254,31 @@ async def test_an_idle_connection_is_pinged_after_30_s_without_a_frame(
     await eventually(lambda: node.faults.received["node.v1.ping"] == 1)
 
 
+async def test_a_keepalive_waiting_for_the_budget_does_not_drop_the_connection(
+    make_v1_client: ClientFactory,
+    node: LocalNitronode,
+    clock: SimulatedClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A ping that never left is no sign of a dead node: warned about, socket kept."""
+    client = make_v1_client(
+        node,
+        poll_interval=300,
+        frame_rate=0.01,
+        request_timeout=0.5,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    await client.connect()
+    await asyncio.gather(*(client.ping() for _ in range(12)))  # the budget is spent
+    await eventually(lambda: clock.sleepers > 0)
+    clock.advance(30)
+    await eventually(lambda: "keepalive failed" in caplog.text)
+    assert "could not be sent" in caplog.text
+    assert (client.state, client.stats["connects"]) == (ConnectionState.CONNECTED, 1)
+    assert node.faults.received["node.v1.ping"] == 12
+
+
 async def test_idle_polling_at_the_default_interval_sends_under_half_a_frame_a_second(
     make_v1_client: ClientFactory, node: LocalNitronode, clock: SimulatedClock
 ) -> None:
