@@ -1,14 +1,12 @@
 """Nitronode v1 client: one wallet's connection to one v1 node, behind WalletClient.
 
-A v1 node has no login and pushes nothing. Connecting reads its config (the version
-gate, the pinned node address), its assets and, the first time, the state polls
-compare with; then a poll every ``poll_interval``, inside the connection's upkeep,
-reads balances and open sessions and emits what others changed as the events a v0.5
-ClearNode's pushes give. :meth:`run` re-reads the state after each reconnect and
-emits it as one Resynced event, as for v0.5. Every frame, whatever sends
-it, first takes a token of one frame budget, so that a v1.4 node never drops the
-socket for an overrun. State changes are the composite operations of
-:mod:`.operations`; the node co-signs channel states, not answers.
+A v1 node has no login. Connecting reads its config (the version gate, the pinned
+node address), its assets and, the first time, the state that polls compare with;
+:mod:`.polling` sends every frame within one frame budget, polls for others'
+changes and keeps the connection alive. :meth:`run` re-reads the state after each
+reconnect and emits it as one Resynced event, as for v0.5. State changes are the
+composite operations of :mod:`.operations`; the node co-signs channel states, not
+answers.
 """
 
 from __future__ import annotations
@@ -29,10 +27,8 @@ from ..errors import (
     ClearNodeConnectionError,
     ClearNodeError,
     ClearNodeFaucetError,
-    ClearNodeInvalidAnswerError,
     ClearNodeValidationError,
 )
-from ..frames import FrameKind, InboundFrame
 from ..models import (
     Allocation,
     AppDefinition,
@@ -41,43 +37,20 @@ from ..models import (
     AppSessionUpdated,
     Asset,
     Balance,
-    ClearNodeEvent,
     Transaction,
 )
 from ..ratelimit import DEFAULT_BURST, DEFAULT_RATE, TokenBucket
-from ..reconnect import ReconnectingClient
 from ..signing import Signer
 from . import faucet, validation as rules
-from .codec import decode_frame, encode_request, rejected_error
 from .hashing import app_session_id
 from .models import Asset as NodeAsset, TransactionType
 from .operations import Operations, read_node, session_result
-from .poller import SessionPoller, poll, reread
+from .polling import PollingClient
 
 FEATURES = frozenset({Feature.POLLING, Feature.PUBLIC_READS})
 DEFAULT_POLL_INTERVAL = 5.0
-MIN_POLL_INTERVAL = 1.0
-MAX_POLL_INTERVAL = 300.0
-# A poll takes two frames or more; below this many tokens it would delay actions.
-MIN_TOKENS_TO_POLL = 4
-# node.v1.ping goes out only after this long without any frame sent (polls suffice).
-PING_AFTER_IDLE = 30.0
 # The node pings every 5 s; the Go SDK gives up on it after 15 s of silence.
 SILENCE_TIMEOUT = 15.0
-
-
-class _Unsigned:
-    """v1 answers carry no signature: the node signs the channel states it co-signs."""
-
-    fast = True
-
-    def verify(self, signed_text: str, signatures: Sequence[str]) -> bool:
-        """Accept every frame; the operations verify the co-signatures."""
-        return True
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _neutral_assets(assets: Mapping[str, NodeAsset]) -> tuple[Asset, ...]:
@@ -94,7 +67,7 @@ def _neutral_assets(assets: Mapping[str, NodeAsset]) -> tuple[Asset, ...]:
     )
 
 
-class NitronodeClient(ReconnectingClient):
+class NitronodeClient(PollingClient):
     """One wallet's connection to one Nitronode (protocol v1, v1.3.0 or newer)."""
 
     def __init__(  # noqa: PLR0913
@@ -130,21 +103,17 @@ class NitronodeClient(ReconnectingClient):
             raise ClearNodeValidationError(
                 field="wallet_key", message="not a 32-byte hex private key"
             ) from None
-        if not MIN_POLL_INTERVAL <= poll_interval <= MAX_POLL_INTERVAL:
-            raise ClearNodeValidationError(
-                field="poll_interval",
-                message=f"must be {MIN_POLL_INTERVAL:g} to {MAX_POLL_INTERVAL:g} s",
-            )
         super().__init__(
             session,
             url,
-            decode_frame,
+            poll_interval=poll_interval,
             request_timeout=request_timeout,
             max_in_flight=max_in_flight,
-            ping_interval=PING_AFTER_IDLE,
             reconnect_min_delay=reconnect_min_delay,
             reconnect_max_delay=reconnect_max_delay,
             silence_timeout=silence_timeout,
+            limiter=TokenBucket(frame_rate, frame_burst, clock=clock, sleep=sleep),
+            clock=clock,
             sleep=sleep,
         )
         self._pinned = (
@@ -153,14 +122,7 @@ class NitronodeClient(ReconnectingClient):
             else parse_address(node_address, "node_address")
         )
         self._faucet_url = faucet_url
-        self._poll_interval = poll_interval
-        self._clock = clock
-        self._limiter = TokenBucket(frame_rate, frame_burst, clock=clock, sleep=sleep)
-        self._poller = SessionPoller()
-        self._polling = asyncio.Lock()
         self._operations: Operations | None = None
-        self._next_poll = self._last_sent = clock()
-        self._counters |= {"polls": 0, "skipped_polls": 0}
 
     def __repr__(self) -> str:
         """Show the endpoint and wallet address, never a key."""
@@ -198,20 +160,12 @@ class NitronodeClient(ReconnectingClient):
     @property
     def stats(self) -> dict[str, Any]:
         """Counters for diagnostics: polls and the frame budget (no secrets)."""
-        budget = self._limiter.stats
-        return {
-            **super().stats,
-            "node_version": self.node_version,
-            "poll_interval": self._poll_interval,
-            "frames_sent": budget.acquired,
-            "limiter_waits": budget.waited,
-            "limiter_wait_seconds": round(budget.total_wait, 3),
-        }
+        return {**super().stats, "node_version": self.node_version}
 
     # Connection hooks ------------------------------------------------------------------
 
     async def _establish(self, connection: Connection) -> None:
-        await connection.trust(_Unsigned())
+        await self._trust_unsigned(connection)
         node = await read_node(self._call, self.node_address or self._pinned)
         if self._operations is None:
             self._operations = Operations(
@@ -223,67 +177,10 @@ class NitronodeClient(ReconnectingClient):
             )
         else:
             self._operations.node = node
-        if not self._poller.started:
-            await reread(self._operations, self._poller)  # what polls compare with
-        self._next_poll = self._clock() + self._poll_interval
+        await self._start_polling()
 
-    def _keepalive_delay(self) -> float:
-        due = min(self._next_poll, self._last_sent + self._ping_interval)
-        return max(0.0, due - self._clock())
-
-    async def _keepalive(self) -> None:
-        if self._clock() >= self._next_poll:
-            self._next_poll = self._clock() + self._poll_interval
-            await self._poll()
-        if self._clock() - self._last_sent >= self._ping_interval:
-            await self.ping()
-
-    def _push_event(self, frame: InboundFrame) -> ClearNodeEvent | None:
-        return None  # a v1 node sends none
-
-    async def _poll(self) -> None:
-        """Emit what changed since the last poll (or re-read)."""
-        if self._limiter.available < MIN_TOKENS_TO_POLL:
-            self._counters["skipped_polls"] += 1
-            return
-        async with self._polling:
-            events = await poll(self._ops(), self._poller)
-        self._counters["polls"] += 1
-        for event in events:
-            self._emit(event)
-
-    async def resync(self) -> None:
-        """Re-read balances and open sessions and emit them as one Resynced event."""
-        async with self._polling:
-            resynced = await reread(self._ops(), self._poller)
-        self._emit(resynced)
-
-    def _observed(self, session: AppSession) -> None:
-        for event in self._poller.observe(session):
-            self._emit(event)
-
-    # Requests --------------------------------------------------------------------------
-
-    async def _call(self, method: str, payload: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Send one request within the frame budget; return its result.
-
-        An error frame raises the node's refusal (``rejected_error``).
-        """
-
-        async def build(request_id: int) -> str:
-            text = encode_request(request_id, method, payload, _now_ms())
-            await self._limiter.acquire()
-            self._last_sent = self._clock()
-            return text
-
-        frame = await self._send(method, build)
-        if frame.kind is FrameKind.ERROR:
-            raise rejected_error(method, frame.error_reason)
-        if frame.method != method:
-            msg = f"{method} was answered as {frame.method!r}"
-            raise ClearNodeInvalidAnswerError(msg)
-        result: Mapping[str, Any] = frame.payload  # an object: decode_frame checks it
-        return result
+    def _reads(self) -> Operations:
+        return self._ops()
 
     def _ops(self) -> Operations:
         if self._operations is None:
@@ -291,11 +188,11 @@ class NitronodeClient(ReconnectingClient):
             raise ClearNodeConnectionError(msg)
         return self._operations
 
-    # Reads ------------------------------------------------------------------------------
+    def _observed(self, session: AppSession) -> None:
+        for event in self._poller.observe(session):
+            self._emit(event)
 
-    async def ping(self) -> None:
-        """Round-trip ``node.v1.ping``."""
-        await self._call("node.v1.ping", {})
+    # Reads ------------------------------------------------------------------------------
 
     async def get_assets(self) -> tuple[Asset, ...]:
         """Return the node's assets as read on connecting, one per token and chain."""
