@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 import os
 from pathlib import Path
+import secrets
 import sys
 import time
 
@@ -150,8 +151,12 @@ async def bench_pay(client: NitronodeClient, count: int) -> None:
 
 
 async def bench_idle(http: aiohttp.ClientSession, url: str, cycles: int) -> None:
-    """Print the frames an idle client sends per poll, and per second at 5 s."""
-    client = NitronodeClient(http, url, DEMO_WALLET_KEY, poll_interval=1)
+    """Print the frames an idle client sends per poll, and per second at 5 s.
+
+    A wallet of its own, with no sessions: every 100 open sessions add a frame.
+    """
+    wallet_key = "0x" + secrets.token_hex(32)
+    client = NitronodeClient(http, url, wallet_key, poll_interval=1)
     await client.connect()
     frames, polls = client.stats["frames_sent"], client.stats["polls"]
     while client.stats["polls"] < polls + cycles:
