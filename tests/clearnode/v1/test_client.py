@@ -35,7 +35,7 @@ from custom_components.nitrolite.clearnode import (
     Transaction,
     to_checksum_address,
 )
-from custom_components.nitrolite.clearnode.v1 import PROTOCOL
+from custom_components.nitrolite.clearnode.v1 import PROTOCOL, TransactionType
 from local_nitronode import (
     DEMO_COUNTERPARTY_KEY,
     DEMO_NODE_KEY,
@@ -372,6 +372,34 @@ async def test_a_payment_is_never_rebuilt_twice(
     with pytest.raises(ClearNodeVersionConflictError):
         await client.pay(session, PEER, YUSD, "1")
     assert sent(node)[SUBMIT] == 2
+
+
+async def test_a_close_releases_the_split_as_transactions_of_ours(
+    make_v1_client: ClientFactory, node: LocalNitronode
+) -> None:
+    """Our transactions, by type: the release of our share comes from the session."""
+    client, _ = await connected(make_v1_client, node)
+    session = await opened(client, node)
+    await client.close_app_session(session, split("3", "2"))
+    (release,) = await client.get_transactions(TransactionType.RELEASE)
+    assert (release.from_account, release.to_account, release.amount) == (
+        session.app_session_id,
+        WALLET,
+        Decimal(3),
+    )
+    assert len(await client.get_transactions(limit=2)) == 2
+
+
+async def test_a_resync_emits_the_state_as_it_is_now(
+    make_v1_client: ClientFactory, node: LocalNitronode
+) -> None:
+    """Balances and open sessions, read in full, as one Resynced event."""
+    client, events = await connected(make_v1_client, node)
+    session = await opened(client, node)
+    await client.resync()
+    resynced = await events.wait_for(Resynced)
+    assert resynced.balances == (Balance(YUSD, Decimal(5)),)
+    assert resynced.open_sessions == (session,)
 
 
 async def test_a_transfer_moves_one_asset_per_call(

@@ -17,6 +17,7 @@ from custom_components.nitrolite.clearnode import (
     AppSessionUpdated,
     Balance,
     BalancesUpdated,
+    ClearNodeTimeoutError,
     ConnectionState,
     ConnectionStateChanged,
     NitronodeClient,
@@ -277,6 +278,19 @@ async def test_a_keepalive_waiting_for_the_budget_does_not_drop_the_connection(
     assert "could not be sent" in caplog.text
     assert (client.state, client.stats["connects"]) == (ConnectionState.CONNECTED, 1)
     assert node.faults.received["node.v1.ping"] == 12
+
+
+async def test_a_request_waiting_for_the_budget_past_its_timeout_never_leaves(
+    make_v1_client: ClientFactory, node: LocalNitronode, clock: SimulatedClock
+) -> None:
+    """The wait for a token counts against the timeout; unsent, nothing was applied."""
+    client = make_v1_client(node, request_timeout=0.3, clock=clock, sleep=clock.sleep)
+    await client.connect()
+    await asyncio.gather(*(client.ping() for _ in range(12)))  # the budget is spent
+    with pytest.raises(ClearNodeTimeoutError, match="could not be sent") as waited:
+        await client.get_balances()
+    assert not waited.value.outcome_unknown
+    assert node.faults.received["user.v1.get_balances"] == 1  # connecting's
 
 
 async def test_idle_polling_at_the_default_interval_sends_under_half_a_frame_a_second(
