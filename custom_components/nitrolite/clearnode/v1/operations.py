@@ -139,8 +139,8 @@ class NodeInfo:
 async def read_node(send: Send, node_address: str | None = None) -> NodeInfo:
     """Read ``get_config`` and ``get_assets``; refuse nodes older than v1.3.0.
 
-    With ``node_address``, a node with another address is refused before anything
-    else is read (ClearNodeBrokerChangedError).
+    With ``node_address`` (EIP-55), a node with another address is refused before
+    anything else is read (ClearNodeBrokerChangedError).
     """
     config = NodeConfig.from_wire(await send("node.v1.get_config", {}))
     actual = to_checksum_address(config.node_address)
