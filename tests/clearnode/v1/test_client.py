@@ -19,6 +19,7 @@ from custom_components.nitrolite.clearnode import (
     ClearNodeBrokerChangedError,
     ClearNodeConnectionError,
     ClearNodeConnectionLostError,
+    ClearNodeInvalidAnswerError,
     ClearNodeNoAnswerError,
     ClearNodeRateLimitedError,
     ClearNodeRejectedError,
@@ -40,6 +41,7 @@ from local_nitronode import (
     DEMO_COUNTERPARTY_KEY,
     DEMO_NODE_KEY,
     DEMO_WALLET_ADDRESS,
+    DEMO_WALLET_KEY,
     LocalNitronode,
     NodeConfig,
     RateLimit,
@@ -521,3 +523,42 @@ async def test_a_v1_3_node_refusing_for_its_rate_limit_gives_a_typed_error(
             await client.get_balances()
         assert limited.value.code == "rate_limited"
         assert client.state is ConnectionState.CONNECTED
+
+
+def test_a_client_needs_a_wallet_key_and_a_poll_interval_in_range(
+    make_v1_client: ClientFactory, node: LocalNitronode
+) -> None:
+    """Bad settings are refused naming the field; the key never shows in its repr."""
+    with pytest.raises(ClearNodeValidationError, match="wallet_key"):
+        NitronodeClient(None, node.url, "0x1234")  # type: ignore[arg-type]
+    for interval in (0.5, 301):
+        with pytest.raises(ClearNodeValidationError, match="poll_interval"):
+            make_v1_client(node, poll_interval=interval)
+    client = make_v1_client(node)
+    assert WALLET in repr(client)
+    assert DEMO_WALLET_KEY[2:] not in repr(client)
+
+
+async def test_an_answer_for_another_method_is_not_believed(
+    make_v1_client: ClientFactory, node: LocalNitronode
+) -> None:
+    """A frame with our request's id but another method: may have been applied."""
+    client, _ = await connected(make_v1_client, node)
+    node.faults.silent_methods.add("node.v1.ping")
+    pinging = asyncio.create_task(client.ping())
+    await eventually(lambda: node.faults.received["node.v1.ping"] == 1)
+    # Connecting took request ids 1 to 4: the ping is 5.
+    await node.faults.send_raw('[2,5,"node.v1.get_config",{},1764201600000]')
+    with pytest.raises(ClearNodeInvalidAnswerError, match="answered as") as raised:
+        await pinging
+    assert raised.value.outcome_unknown
+
+
+async def test_a_push_from_a_v1_node_is_ignored_and_counted(
+    make_v1_client: ClientFactory, node: LocalNitronode
+) -> None:
+    """v1 nodes send no events; one that does changes nothing."""
+    client, events = await connected(make_v1_client, node)
+    await node.faults.send_raw('[3,0,"home_channel_created",{},1764201600000]')
+    await eventually(lambda: client.stats["ignored_pushes"] == 1)
+    assert all(isinstance(event, ConnectionStateChanged) for event in events)

@@ -1,7 +1,7 @@
 """Test tokens from a node's faucet, and where a faucet is known at all."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 import socket
 
@@ -11,8 +11,10 @@ import pytest
 from custom_components.nitrolite.clearnode import (
     Balance,
     ClearNodeConnectionError,
+    ClearNodeConnectionLostError,
     ClearNodeFaucetError,
     ClearNodeFaucetLimitError,
+    ClearNodeInvalidAnswerError,
     ClearNodeNoAnswerError,
     Feature,
     faucet_url_for,
@@ -23,6 +25,8 @@ from .conftest import ClientFactory
 
 YUSD = "yusd"
 DAY = 24 * 3600.0
+
+type Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 class UnixClock:
@@ -109,8 +113,63 @@ async def test_an_unreachable_faucet_is_a_connection_error(
     assert not failed.value.outcome_unknown
 
 
+@pytest.fixture
+async def faucet_answering() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
+    """Run faucets on loopback that answer with a handler; return their URLs."""
+    runners: list[web.AppRunner] = []
+
+    async def start(handler: Handler) -> str:
+        app = web.Application()
+        app.router.add_post("/v1/faucet-app/requestTokens", handler)
+        runner = web.AppRunner(app, shutdown_timeout=0.1)
+        await runner.setup()
+        runners.append(runner)
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        return f"http://127.0.0.1:{runner.addresses[0][1]}/v1/faucet-app/requestTokens"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def test_a_success_without_what_was_sent_is_not_believed(
+    make_v1_client: ClientFactory,
+    node: LocalNitronode,
+    faucet_answering: Callable[[Handler], Awaitable[str]],
+) -> None:
+    """HTTP 200 without asset and amount: the tokens may have been sent."""
+
+    async def vague(_request: web.Request) -> web.Response:
+        return web.json_response({"success": True})
+
+    client = make_v1_client(node, faucet_url=await faucet_answering(vague))
+    with pytest.raises(ClearNodeInvalidAnswerError, match="asset") as vague_answer:
+        await client.request_test_tokens()
+    assert vague_answer.value.outcome_unknown
+
+
+async def test_a_faucet_that_drops_the_request_may_have_sent_tokens(
+    make_v1_client: ClientFactory,
+    node: LocalNitronode,
+    faucet_answering: Callable[[Handler], Awaitable[str]],
+) -> None:
+    """The connection broke after the request left: outcome unknown."""
+
+    async def drop(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response()
+
+    client = make_v1_client(node, faucet_url=await faucet_answering(drop))
+    with pytest.raises(ClearNodeConnectionLostError) as lost:
+        await client.request_test_tokens()
+    assert lost.value.outcome_unknown
+
+
 async def test_a_faucet_that_does_not_answer_may_have_sent_tokens(
-    make_v1_client: ClientFactory, node: LocalNitronode
+    make_v1_client: ClientFactory,
+    node: LocalNitronode,
+    faucet_answering: Callable[[Handler], Awaitable[str]],
 ) -> None:
     """The request left and no answer came within the timeout: outcome unknown."""
     never = asyncio.Event()
@@ -119,13 +178,7 @@ async def test_a_faucet_that_does_not_answer_may_have_sent_tokens(
         await never.wait()
         return web.Response()
 
-    app = web.Application()
-    app.router.add_post("/v1/faucet-app/requestTokens", hold)
-    runner = web.AppRunner(app, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/v1/faucet-app/requestTokens"
+    url = await faucet_answering(hold)
     client = make_v1_client(node, faucet_url=url, request_timeout=0.3)
     try:
         with pytest.raises(ClearNodeNoAnswerError) as silent:
@@ -133,7 +186,6 @@ async def test_a_faucet_that_does_not_answer_may_have_sent_tokens(
         assert silent.value.outcome_unknown
     finally:
         never.set()
-        await runner.cleanup()
 
 
 @pytest.mark.parametrize(
