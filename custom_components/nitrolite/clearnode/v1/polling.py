@@ -115,8 +115,9 @@ class PollingClient(ReconnectingClient):
 
     async def _start_polling(self) -> None:
         """Read, on the first connect, the state polls compare with; schedule them."""
-        if not self._poller.started:
-            await reread(self._reads(), self._poller)
+        async with self._polling:
+            if not self._poller.started:
+                await reread(self._reads(), self._poller)
         self._next_poll = self._clock() + self._poll_interval
 
     def _keepalive_delay(self) -> float:
