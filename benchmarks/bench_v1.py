@@ -27,6 +27,8 @@ from custom_components.nitrolite.clearnode.v1 import (
     TransitionType,
     app_state_update_hash,
     channel_signature,
+    decode_frame,
+    encode_request,
     keccak256,
     pack_state,
     quorum_signature,
@@ -116,6 +118,30 @@ def bench_channel_state(count: int) -> None:
     print(f"v1 channel state pack + sign p50: {statistics.median(samples):.0f} us")
 
 
+def bench_payment(count: int) -> None:
+    """Print the client's CPU per payment without the network (as figure 2 for v0.5).
+
+    Build the next state, hash it, sign it, encode the request, decode the answer.
+    """
+    signer = Signer.generate()
+    method = "app_sessions.v1.submit_app_state"
+    answer = f'[2,1,"{method}",{{}},1764201600000]'
+
+    def one_payment() -> None:
+        update = AppStateUpdate(
+            SESSION_ID, AppIntent.OPERATE, 3, UPDATE.allocations, ""
+        )
+        signature = quorum_signature(signer, app_state_update_hash(update))
+        payload = {"app_state_update": update.to_wire(), "quorum_sigs": [signature]}
+        encode_request(1, method, payload, 1764201600000)
+        decode_frame(answer)
+
+    cost = statistics.median(time_calls(one_payment, count))
+    print(
+        f"v1 client CPU per payment (build+hash+sign+encode+decode) p50: {cost:.0f} us"
+    )
+
+
 def main() -> None:
     """Run every v1 benchmark; --smoke makes it a second long."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -123,6 +149,7 @@ def main() -> None:
     count = 50 if parser.parse_args().smoke else 1000
     bench_quorum_signature(count)
     bench_channel_state(count)
+    bench_payment(count)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Async client library for ERC-7824 Nitrolite nodes (ClearNode v0.5, Nitronode v1).
 
 This top level is what an application needs: the :class:`WalletClient` protocol with
-its :class:`Feature` and :class:`Dialect` flags, the v0.5 :class:`ClearNodeClient`, the
-models and events, the errors (each with a stable ``code``), amount and address
-parsing, the rules an application applies before asking (:func:`weights_of`,
-:func:`other_funders`) and :class:`Signer` to check or create keys. The dialects'
-wire APIs, for servers and tools, are the packages ``v05`` and ``v1``.
+its :class:`Feature` and :class:`Dialect` flags, :func:`create_client` with each
+dialect's options (the v0.5 :class:`ClearNodeClient`, the v1 :class:`NitronodeClient`),
+:func:`probe` to tell which dialect an endpoint speaks, the models and events, the
+errors (each with a stable ``code``), amount and address parsing, the rules an
+application applies before asking (:func:`weights_of`, :func:`other_funders`) and
+:class:`Signer` to check or create keys. The dialects' wire APIs, for servers and
+tools, are the packages ``v05`` and ``v1``.
 """
 
 from .addresses import parse_address, to_checksum_address
@@ -19,6 +21,8 @@ from .errors import (
     ClearNodeConnectionError,
     ClearNodeConnectionLostError,
     ClearNodeError,
+    ClearNodeFaucetError,
+    ClearNodeFaucetLimitError,
     ClearNodeInvalidAnswerError,
     ClearNodeNoAnswerError,
     ClearNodeOutcomeUnknownError,
@@ -32,6 +36,7 @@ from .errors import (
     ClearNodeValidationError,
     ClearNodeVersionConflictError,
 )
+from .factory import ClearNodeOptions, ClientOptions, NitronodeOptions, create_client
 from .models import (
     Allocation,
     AppDefinition,
@@ -54,8 +59,10 @@ from .models import (
     Transaction,
     TransfersReceived,
 )
+from .probe import ProbeOutcome, ProbeResult, probe
 from .signing import Signer
 from .v05 import ClearNodeClient
+from .v1 import NitronodeClient, faucet_url_for
 from .validation import other_funders, weights_of
 
 __all__ = [
@@ -83,6 +90,8 @@ __all__ = [
     "ClearNodeConnectionLostError",
     "ClearNodeError",
     "ClearNodeEvent",
+    "ClearNodeFaucetError",
+    "ClearNodeFaucetLimitError",
     "ClearNodeInvalidAnswerError",
     "ClearNodeNoAnswerError",
     "ClearNodeOutcomeUnknownError",
@@ -94,22 +103,31 @@ __all__ = [
     "ClearNodeTimeoutError",
     "ClearNodeUnsupportedNodeError",
     "ClearNodeValidationError",
+    "ClearNodeOptions",
     "ClearNodeVersionConflictError",
+    "ClientOptions",
     "ConnectionState",
     "ConnectionStateChanged",
     "Dialect",
     "Feature",
     "FrameRejected",
+    "NitronodeClient",
+    "NitronodeOptions",
+    "ProbeOutcome",
+    "ProbeResult",
     "Resynced",
     "Signer",
     "Subscriber",
     "Transaction",
     "TransfersReceived",
     "WalletClient",
+    "create_client",
+    "faucet_url_for",
     "format_amount",
     "other_funders",
     "parse_address",
     "parse_amount",
+    "probe",
     "to_checksum_address",
     "weights_of",
 ]

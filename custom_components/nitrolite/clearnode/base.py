@@ -153,3 +153,6 @@ class WalletClient(Protocol):
 
     async def release_credentials(self) -> None:
         """Leave nothing on the node that could sign for us later (entry removal)."""
+
+    async def request_test_tokens(self) -> Balance:
+        """Ask the node's faucet for test tokens (needs FAUCET); return what it sent."""

@@ -184,7 +184,7 @@ class Connection:
             if pending.sent:
                 msg = f"no answer to {method} within {timeout:g} s"
                 raise ClearNodeNoAnswerError(msg) from None
-            msg = f"{method} found no free request slot within {timeout:g} s"
+            msg = f"{method} could not be sent within {timeout:g} s"
             raise ClearNodeTimeoutError(msg) from None
 
     async def _send(
@@ -239,6 +239,9 @@ class Connection:
                     break
                 else:
                     self._observer.on_frame_rejected("non-text WebSocket message")
+        except TimeoutError:
+            # aiohttp's receive timeout: nothing came, not even a ping.
+            error = ClearNodeConnectionError("the ClearNode went silent")
         except (aiohttp.ClientError, OSError) as err:
             _LOGGER.debug("ClearNode socket failed: %s", type(err).__name__)
             error = ClearNodeConnectionError("connection lost")

@@ -11,7 +11,7 @@ family). Re-read the state before repeating such a request.
 | ``error`` | ClearNodeError | (base class) | |
 | ``connection`` | ClearNodeConnectionError | cannot connect, not connected, closed, the send failed | no |
 | ``connection_lost`` | ClearNodeConnectionLostError | the connection ended while the request awaited its answer | yes |
-| ``timeout`` | ClearNodeTimeoutError | the request found no free slot in time and never left | no |
+| ``timeout`` | ClearNodeTimeoutError | the request found no free slot or frame budget in time and never left | no |
 | ``no_answer`` | ClearNodeNoAnswerError | the request left; no answer within the timeout | yes |
 | ``protocol`` | ClearNodeProtocolError | a frame or value breaks the protocol | no |
 | ``invalid_answer`` | ClearNodeInvalidAnswerError | the request left; its answer is unsigned, malformed or for something else | yes |
@@ -27,6 +27,8 @@ family). Re-read the state before repeating such a request.
 | ``unsupported_node`` | ClearNodeUnsupportedNodeError | the node speaks a protocol version we do not | no |
 | ``validation`` | ClearNodeValidationError | bad input, caught before anything was sent | no |
 | ``state_transition`` | ClearNodeStateTransitionError | a channel state does not follow from the previous one | no |
+| ``faucet`` | ClearNodeFaucetError | the node has no faucet, or its faucet refused the request | no |
+| ``faucet_limit`` | ClearNodeFaucetLimitError | the faucet already served this wallet within its period (24 h) | no |
 
 Messages never contain keys, JWTs or raw signed frames.
 """
@@ -68,7 +70,8 @@ class ClearNodeTimeoutError(ClearNodeError):
     """No answer within the request timeout.
 
     Raised as this class itself only when the request never left (it found no free
-    request slot in time); see :class:`ClearNodeNoAnswerError`.
+    request slot, or no token of the frame budget, in time); see
+    :class:`ClearNodeNoAnswerError`.
     """
 
     code = "timeout"
@@ -197,3 +200,19 @@ class ClearNodeStateTransitionError(ClearNodeValidationError):
         """Keep the reason text."""
         super().__init__(field="state", message=reason)
         self.reason = reason
+
+
+class ClearNodeFaucetError(ClearNodeRejectedError):
+    """The node has no faucet known to the client, or its faucet refused the request."""
+
+    code = "faucet"
+
+    def __init__(self, reason: str) -> None:
+        """Keep the faucet's reason text."""
+        super().__init__("requestTokens", reason)
+
+
+class ClearNodeFaucetLimitError(ClearNodeFaucetError):
+    """The faucet serves a wallet once per period (24 h on the sandbox); ask later."""
+
+    code = "faucet_limit"

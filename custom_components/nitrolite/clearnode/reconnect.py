@@ -26,8 +26,8 @@ from .connection import Connection, RequestIds, cancel_and_wait
 from .errors import (
     ClearNodeConnectionError,
     ClearNodeError,
+    ClearNodeNoAnswerError,
     ClearNodeProtocolError,
-    ClearNodeTimeoutError,
 )
 from .frames import InboundFrame
 from .models import (
@@ -68,8 +68,15 @@ class ReconnectingClient(ABC):
         ping_interval: float,
         reconnect_min_delay: float,
         reconnect_max_delay: float,
+        silence_timeout: float | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        """Prepare the connection; nothing is sent before :meth:`connect` or :meth:`run`."""
+        """Prepare the connection; nothing is sent before :meth:`connect` or :meth:`run`.
+
+        ``silence_timeout``: drop a connection on which the node sent nothing, not even
+        a WebSocket ping, for that long. ``sleep`` paces :meth:`_keepalive` (tests
+        replace it to run on simulated time).
+        """
         self._session = session
         self._url = url
         self._decode = decode
@@ -77,6 +84,8 @@ class ReconnectingClient(ABC):
         self._max_in_flight = max_in_flight
         self._ping_interval = ping_interval
         self._backoff = (reconnect_min_delay, reconnect_max_delay)
+        self._silence_timeout = silence_timeout
+        self._sleep = sleep
         self._ids = RequestIds()
         self._subscribers: list[Subscriber] = []
         self._connection: Connection | None = None
@@ -245,7 +254,9 @@ class ReconnectingClient(ABC):
         try:
             websocket = await self._session.ws_connect(
                 self._url,
-                timeout=aiohttp.ClientWSTimeout(ws_close=_WS_CLOSE_TIMEOUT),
+                timeout=aiohttp.ClientWSTimeout(
+                    ws_receive=self._silence_timeout, ws_close=_WS_CLOSE_TIMEOUT
+                ),
                 autoping=True,
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as err:
@@ -267,10 +278,10 @@ class ReconnectingClient(ABC):
 
     async def _maintain(self, connection: Connection) -> None:
         while not connection.closed:
-            await asyncio.sleep(self._keepalive_delay())
+            await self._sleep(self._keepalive_delay())
             try:
                 await self._keepalive()
-            except ClearNodeTimeoutError:
+            except ClearNodeNoAnswerError:
                 await connection.abort(
                     ClearNodeConnectionError("the ClearNode stopped answering")
                 )

@@ -1,12 +1,14 @@
-"""Fixtures: a local Nitronode, a socket to it, and the demo wallet's operations."""
+"""Fixtures: a local Nitronode, a socket to it, the demo wallet's operations and clients."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import aiohttp
 import pytest
 
+from custom_components.nitrolite.clearnode import NitronodeClient
 from custom_components.nitrolite.clearnode.models import AppDefinition, AppSession
 from custom_components.nitrolite.clearnode.signing import Signer
 from custom_components.nitrolite.clearnode.v1.models import PROTOCOL
@@ -23,6 +25,7 @@ from local_nitronode import (
     RateLimit,
 )
 
+from .clock import SimulatedClock
 from .sender import Sender
 
 YUSD = "yusd"
@@ -157,3 +160,39 @@ def shares(session: AppSession) -> dict[str, Decimal]:
     """Return a session's non-zero shares by participant (one asset)."""
     assert session.allocations is not None
     return {a.participant: a.amount for a in session.allocations if a.amount}
+
+
+type ClientFactory = Callable[..., NitronodeClient]
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    """Return simulated time (for a client, and the node's frame budget)."""
+    return SimulatedClock()
+
+
+@pytest.fixture
+async def make_v1_client(
+    http: aiohttp.ClientSession,
+) -> AsyncIterator[ClientFactory]:
+    """Build demo-wallet clients of a node; every client is closed after the test.
+
+    They poll only every 300 s and reconnect quickly, unless told otherwise.
+    """
+    clients: list[NitronodeClient] = []
+
+    def factory(node: LocalNitronode, **options: Any) -> NitronodeClient:
+        options = {
+            "faucet_url": node.faucet_url,
+            "poll_interval": 300.0,
+            "request_timeout": 5.0,
+            "reconnect_min_delay": 0.05,
+            "reconnect_max_delay": 0.2,
+        } | options
+        client = NitronodeClient(http, node.url, DEMO_WALLET_KEY, **options)
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        await client.close()

@@ -61,7 +61,7 @@ async def funded_session(
         (local.wallet, weights[0]), (local.counterparty, weights[1]), quorum=quorum
     )
     opener = local.ops if ops is None else ops
-    return await opener.open_session(app_definition, (YUSD, Decimal(deposit)))
+    return await opener.open_session(app_definition, {YUSD: Decimal(deposit)})
 
 
 async def test_the_metered_session_from_faucet_to_release(
@@ -260,9 +260,7 @@ async def test_an_empty_session_that_cannot_be_closed_is_left_open_and_logged(
         await funded_session(local, ops)
     (listed,) = await local.ops.open_sessions()
     assert (listed.version, listed.allocations) == (1, ())
-    assert f"Could not close the empty app session {listed.app_session_id}" in (
-        caplog.text
-    )
+    assert f"Could not close the app session {listed.app_session_id}" in (caplog.text)
 
 
 async def test_a_deposit_without_an_answer_leaves_the_session_as_it_is(

@@ -9,6 +9,7 @@ from custom_components.nitrolite.clearnode.models import (
     AppSessionUpdated,
     Balance,
     BalancesUpdated,
+    Resynced,
 )
 from custom_components.nitrolite.clearnode.v1.models import PROTOCOL
 from custom_components.nitrolite.clearnode.v1.operations import NodeInfo, Operations
@@ -16,6 +17,7 @@ from custom_components.nitrolite.clearnode.v1.poller import (
     MAX_CLOSED_REMEMBERED,
     SessionPoller,
     poll,
+    reread,
 )
 
 from .conftest import YUSD, Local, definition
@@ -216,6 +218,62 @@ def test_only_the_latest_closed_sessions_are_remembered() -> None:
     assert polled(poller, oldest) == [AppSessionUpdated(oldest, versions=2)]
 
 
+class ListingBeforeOurChange:
+    """Reads whose listing was taken just before a change of ours was accepted."""
+
+    def __init__(self, poller: SessionPoller, listed: AppSession, ours: AppSession):
+        """List ``listed`` once, recording ``ours`` meanwhile; then list ``ours``."""
+        self._poller, self._listed, self._ours = poller, listed, ours
+        self._changed = False
+
+    async def get_balances(self) -> tuple[Balance, ...]:
+        """Return the balances."""
+        return BALANCES
+
+    async def open_sessions(self) -> tuple[AppSession, ...]:
+        """Return the older listing while our change's answer arrives, then the node's."""
+        if not self._changed:
+            self._changed = True
+            self._poller.record(self._ours)
+            return (self._listed,)
+        return (self._ours,) if self._ours.status == "open" else ()
+
+    async def find_session(self, app_session_id: str) -> AppSession | None:
+        """Return our closed session."""
+        return self._ours
+
+
+async def test_a_change_of_ours_during_a_reread_is_not_reported_afterwards() -> None:
+    """The re-read listing is older than our answer: the next poll stays quiet."""
+    poller = SessionPoller()
+    poller.reset(BALANCES, (session(1, 2),))
+    paid = session(1, 3, ours="4", theirs="1")
+    reads = ListingBeforeOurChange(poller, session(1, 2), paid)
+    resynced = await reread(reads, poller)
+    assert isinstance(resynced, Resynced)
+    assert resynced.open_sessions == (session(1, 2),)
+    assert await poll(reads, poller) == []
+
+
+async def test_a_close_of_ours_during_a_reread_is_not_reported_afterwards() -> None:
+    """Our close was answered while the listing still showed the session open."""
+    poller = SessionPoller()
+    closing = closed(session(1, 2), 3)
+    reads = ListingBeforeOurChange(poller, session(1, 2), closing)
+    await reread(reads, poller)
+    assert await poll(reads, poller) == []
+
+
+def test_a_state_read_outside_a_poll_is_reported_once() -> None:
+    """A payment's re-read finds the peer's change: one event, and no poll repeats it."""
+    poller = SessionPoller()
+    poller.reset(BALANCES, (session(1, 2),))
+    moved = session(1, 3, ours="4", theirs="1")
+    assert poller.observe(moved) == [AppSessionUpdated(moved, versions=1)]
+    assert poller.observe(moved) == []
+    assert polled(poller, moved) == []
+
+
 async def test_polling_a_local_node_reports_the_counterpartys_changes(
     local: Local, node_info: NodeInfo
 ) -> None:
@@ -228,7 +286,7 @@ async def test_polling_a_local_node_reports_the_counterpartys_changes(
     poller = SessionPoller()
     ops = Operations(local.sender, local.wallet, node_info, applied=poller.record)
     app_definition = definition((local.wallet, 1), (local.counterparty, 1), quorum=1)
-    opened = await ops.open_session(app_definition, (YUSD, Decimal(5)))
+    opened = await ops.open_session(app_definition, {YUSD: Decimal(5)})
     assert await poll(ops, poller) == [BalancesUpdated((Balance(YUSD, Decimal(5)),))]
 
     session_id = opened.app_session_id

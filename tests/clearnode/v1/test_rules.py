@@ -278,11 +278,11 @@ async def test_an_operation_refused_by_a_rule_sends_nothing(local: Local) -> Non
     local.fund()
     bad = replace(DEFINITION, participants=(local.wallet.address, PEER), quorum=0)
     with refused("quorum"):
-        await local.ops.open_session(bad, (YUSD, Decimal(1)))
+        await local.ops.open_session(bad, {YUSD: Decimal(1)})
     with refused("amount"):
         await local.ops.open_session(
-            replace(bad, quorum=100), (YUSD, Decimal("0.0000001"))
+            replace(bad, quorum=100), {YUSD: Decimal("0.0000001")}
         )
     with refused("asset"):
-        await local.ops.open_session(replace(bad, quorum=100), ("usdt", Decimal(1)))
+        await local.ops.open_session(replace(bad, quorum=100), {"usdt": Decimal(1)})
     assert local.sender.requests == []

@@ -23,6 +23,7 @@ from ..connection import Connection
 from ..digests import keccak256
 from ..errors import (
     ClearNodeAuthenticationError,
+    ClearNodeFaucetError,
     ClearNodeInvalidAnswerError,
     ClearNodeProtocolError,
     ClearNodeValidationError,
@@ -441,6 +442,10 @@ class ClearNodeClient(ReconnectingClient):
     async def release_credentials(self) -> None:
         """Revoke our session key: a removed entry leaves no key that can sign."""
         await self.revoke_session_key()
+
+    async def request_test_tokens(self) -> Balance:
+        """Refuse: a ClearNode v0.5 has no faucet."""
+        raise ClearNodeFaucetError("a ClearNode v0.5 has no faucet")
 
     async def revoke_session_key(self) -> None:
         """Revoke the session key this client logged in with (it signs its own revocation).

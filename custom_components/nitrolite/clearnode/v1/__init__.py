@@ -4,15 +4,17 @@ The v1 node (PROTOCOL_V1) has no login and no envelope signatures: authority com
 from EIP-191 signatures inside state-changing payloads, over ABI encodings this
 package reproduces byte for byte.
 
-The names in ``__all__`` are this dialect's public wire API, for servers and tools
-that speak v1 themselves (the local Nitronode, benchmarks) and for the v1 client:
-frames, amounts as the node writes them, app-session and channel-state models, the
-hashes that are signed, the signatures, and the channel-state rules. The modules
-behind them are internal.
+:class:`NitronodeClient` is what an application uses (also exported by the library's
+top level), with :func:`faucet_url_for`. The other names in ``__all__`` are this
+dialect's public wire API, for servers and tools that speak v1 themselves (the local
+Nitronode, benchmarks): frames, amounts as the node writes them, app-session and
+channel-state models, the hashes that are signed, the signatures, and the
+channel-state rules. The modules behind them are internal.
 """
 
 from ..digests import keccak256
 from .channels import ChannelDefinition, ChannelState, Ledger, Transition
+from .client import NitronodeClient
 from .codec import (
     canonical_decimal,
     check_precision,
@@ -21,6 +23,7 @@ from .codec import (
     parse_wire_decimal,
     rejected_error,
 )
+from .faucet import faucet_url_for
 from .hashing import (
     app_session_id,
     app_session_key_state_hash,
@@ -82,6 +85,7 @@ __all__ = [
     "ChannelSignerType",
     "ChannelState",
     "Ledger",
+    "NitronodeClient",
     "QuorumSignerType",
     "TransactionType",
     "Transition",
@@ -104,6 +108,7 @@ __all__ = [
     "create_request_hash",
     "decode_frame",
     "encode_request",
+    "faucet_url_for",
     "home_channel_id",
     "keccak256",
     "next_state",

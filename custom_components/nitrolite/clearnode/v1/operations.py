@@ -19,7 +19,7 @@ serialised here, per asset.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,6 +30,7 @@ from typing import Any
 
 from ..addresses import parse_address, to_checksum_address  # noqa: TID252
 from ..errors import (  # noqa: TID252
+    ClearNodeBrokerChangedError,
     ClearNodeError,
     ClearNodeProtocolError,
     ClearNodeRejectedError,
@@ -83,7 +84,7 @@ from .state import (
 _LOGGER = logging.getLogger(__package__)
 
 type Send = Callable[[str, Mapping[str, Any]], Awaitable[Mapping[str, Any]]]
-type Applied = Callable[[AppSession], None]
+type Seen = Callable[[AppSession], None]
 
 CHALLENGE_SECONDS = 86400  # the node's minimum; nothing is ever disputed on chain here
 PAGE_SIZE = 100
@@ -94,7 +95,7 @@ _ADDRESS_CHARS = 42
 
 
 def _ignore(_session: AppSession) -> None:
-    """Default for sessions the node accepted (a poller records them)."""
+    """Default for the sessions an operation reports (a poller takes them)."""
 
 
 def new_channel_nonce() -> int:
@@ -135,9 +136,16 @@ class NodeInfo:
         return token
 
 
-async def read_node(send: Send) -> NodeInfo:
-    """Read ``get_config`` and ``get_assets``; refuse nodes older than v1.3.0."""
+async def read_node(send: Send, node_address: str | None = None) -> NodeInfo:
+    """Read ``get_config`` and ``get_assets``; refuse nodes older than v1.3.0.
+
+    With ``node_address`` (EIP-55), a node with another address is refused before
+    anything else is read (ClearNodeBrokerChangedError).
+    """
     config = NodeConfig.from_wire(await send("node.v1.get_config", {}))
+    actual = to_checksum_address(config.node_address)
+    if node_address is not None and actual != node_address:
+        raise ClearNodeBrokerChangedError(node_address, actual)
     config.require_supported()
     result = await send("node.v1.get_assets", {})
     assets = parse_items(result, "assets", Asset.from_wire)
@@ -220,16 +228,19 @@ class Operations:
     """One wallet's state changes on one node, through ``send``.
 
     ``applied`` is told every session state the node accepted from us, so that a
-    poller does not report our own changes again.
+    poller does not report our own changes again; ``observed`` every state of a
+    session an operation re-read from the node (a payment rebuilt on a newer
+    version), which may hold others' changes a poller has not reported yet.
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0913
         self,
         send: Send,
         signer: Signer,
         node: NodeInfo,
         *,
-        applied: Applied = _ignore,
+        applied: Seen = _ignore,
+        observed: Seen = _ignore,
         clock: Callable[[], float] = time.time,
         channel_nonce: Callable[[], int] = new_channel_nonce,
     ) -> None:
@@ -238,10 +249,21 @@ class Operations:
         self._signer = signer
         self._node = node
         self._applied = applied
+        self._observed = observed
         self._clock = clock
         self._channel_nonce = channel_nonce
         self._wallet = signer.address
         self._channel_locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def node(self) -> NodeInfo:
+        """What the operations know of the node."""
+        return self._node
+
+    @node.setter
+    def node(self, node: NodeInfo) -> None:
+        """Take what a new connection read of the node; channel states stay serialised."""
+        self._node = node
 
     # Reads ---------------------------------------------------------------------
 
@@ -285,24 +307,41 @@ class Operations:
 
     async def open_sessions(self) -> tuple[AppSession, ...]:
         """Return every open app session we take part in, newest first."""
-        found: dict[str, AppSession] = {}
+        return tuple([session async for session in self.sessions(status="open")])
+
+    async def sessions(
+        self, participant: str | None = None, status: str | None = None
+    ) -> AsyncGenerator[AppSession]:
+        """Yield the app sessions of ``participant`` (our wallet by default), newest first.
+
+        Every page is read, up to MAX_PAGES; a session that moves on to the next page
+        while they are read is yielded once.
+        """
+        owner = (
+            self._wallet
+            if participant is None
+            else parse_address(participant, "participant")
+        )
+        query: dict[str, Any] = {"participant": owner.lower()}
+        if status is not None:
+            query["status"] = rules.status(status)
+        seen: set[str] = set()
         for page in range(MAX_PAGES):
+            pagination = {"offset": page * PAGE_SIZE, "limit": PAGE_SIZE}
             result = await self._send(
-                "app_sessions.v1.get_app_sessions",
-                {
-                    "participant": self._wallet.lower(),
-                    "status": "open",
-                    "pagination": {"offset": page * PAGE_SIZE, "limit": PAGE_SIZE},
-                },
+                "app_sessions.v1.get_app_sessions", query | {"pagination": pagination}
             )
             sessions, metadata = parse_page(
                 result, "app_sessions", app_session_from_wire
             )
             for session in sessions:
-                found.setdefault(session.app_session_id, session)
+                if session.app_session_id not in seen:
+                    seen.add(session.app_session_id)
+                    yield session
             if len(sessions) < PAGE_SIZE or page + 1 >= metadata.page_count:
-                return tuple(found.values())
-        msg = f"more than {MAX_PAGES * PAGE_SIZE} open app sessions"
+                return
+        listed = " ".join(filter(None, (status, "app sessions")))
+        msg = f"more than {MAX_PAGES * PAGE_SIZE} {listed}"
         raise ClearNodeProtocolError(msg)
 
     # Channels ------------------------------------------------------------------
@@ -380,35 +419,72 @@ class Operations:
     async def open_session(
         self,
         definition: AppDefinition,
-        deposit: tuple[str, Decimal] | None = None,
+        deposits: Mapping[str, Decimal | str] | None = None,
         session_data: str | None = None,
     ) -> AppSession:
-        """Create a session, then fund it with our ``deposit`` of one asset.
+        """Create a session, then fund it with our ``deposits``, one asset at a time.
 
-        Create and deposit are two requests. If the node refuses the deposit, the empty
-        session is closed again and the deposit's error raised; after a timeout it is
-        left as it is (the deposit may have been applied).
+        The create and each deposit (one commit per asset) are separate requests. If
+        the node refuses a deposit, the session is closed again, returning what it
+        holds, and the deposit's error raised; after a timeout it is left as it is
+        (the deposit may have been applied).
         """
         definition = rules.definition(definition, self._wallet)
         data = rules.session_data(session_data)
-        if deposit is None:
+        funding = [
+            self._deposit_amount(symbol, value)
+            for symbol, value in (deposits or {}).items()
+        ]
+        if not funding:
             return await self._create(definition, data)
-        asset = self._node.asset(deposit[0])
-        amount = rules.asset_amount(asset, deposit[1], "amount")
+        (asset, amount), *more = funding
         async with self._channel_lock(asset):
             channel = await self._home_channel(asset)
-            # Whatever can fail before the deposit fails before the create.
+            # Whatever can fail before the first deposit fails before the create.
             self._affordable(channel, amount)
             self._node.token_of(asset, channel.home_ledger)
             session = await self._create(definition, data)
-            funding = (Allocation(self._wallet, asset.symbol, amount),)
-            try:
-                # A receive may have advanced the channel since: build on the latest.
-                latest = await self._funded_state(asset)
-                return await self._commit(session, latest, funding, amount, data)
-            except ClearNodeRejectedError, ClearNodeValidationError:
-                await self._close_empty(session)
-                raise
+            funded = (Allocation(self._wallet, asset.symbol, amount),)
+            # A receive may have advanced the channel since: build on the latest.
+            session = await self._funding_step(
+                session, self._commit_latest(session, asset, funded, amount, data)
+            )
+        for asset, amount in more:
+            raised = (
+                *(session.allocations or ()),
+                Allocation(self._wallet, asset.symbol, amount),
+            )
+            session = await self._funding_step(
+                session, self.deposit(session, raised, data)
+            )
+        return session
+
+    def _deposit_amount(
+        self, symbol: str, value: Decimal | str
+    ) -> tuple[Asset, Decimal]:
+        asset = self._node.asset(symbol)
+        return asset, rules.asset_amount(asset, value, "amount")
+
+    async def _commit_latest(
+        self,
+        session: AppSession,
+        asset: Asset,
+        allocations: tuple[Allocation, ...],
+        amount: Decimal,
+        data: str,
+    ) -> AppSession:
+        latest = await self._funded_state(asset)
+        return await self._commit(session, latest, allocations, amount, data)
+
+    async def _funding_step(
+        self, session: AppSession, deposit: Awaitable[AppSession]
+    ) -> AppSession:
+        """Run one deposit of a new session; close the session if it is refused."""
+        try:
+            return await deposit
+        except ClearNodeRejectedError, ClearNodeValidationError:
+            await self._abandon(session)
+            raise
 
     async def _create(self, definition: AppDefinition, data: str) -> AppSession:
         session = created_session(definition, data)
@@ -426,12 +502,14 @@ class Operations:
         self._applied(session)
         return session
 
-    async def _close_empty(self, session: AppSession) -> None:
+    async def _abandon(self, session: AppSession) -> None:
+        """Close a new session whose funding was refused, returning what it holds."""
+        held = rules.without_zero_shares(session.allocations or ())
         try:
-            await self._submit(session, AppIntent.CLOSE, (), "")
+            await self._submit(session, AppIntent.CLOSE, held, "")
         except ClearNodeError as err:
             _LOGGER.warning(
-                "Could not close the empty app session %s: %s",
+                "Could not close the app session %s after a refused deposit: %s",
                 session.app_session_id,
                 err,
             )
@@ -520,7 +598,10 @@ class Operations:
             return await self._pay(session, to, symbol, amount, session_data)
         except ClearNodeVersionConflictError:
             fresh = await self.find_session(session.app_session_id)
-            if fresh is None or not self._fits(fresh, to, symbol, amount):
+            if fresh is None:
+                raise
+            self._observed(fresh)
+            if not self._fits(fresh, to, symbol, amount):
                 raise
             return await self._pay(fresh, to, symbol, amount, session_data)
 

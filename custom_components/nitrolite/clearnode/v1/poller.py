@@ -12,15 +12,18 @@ the last poll into the events the v0.5 client emits from its pushes:
   event carries the last open allocations seen: the split that was released.
 
 Our own changes are recorded from their answers (:meth:`SessionPoller.record`) so
-that the next poll does not report them again.
+that the next poll does not report them again, also when they are made while a full
+re-read (:func:`reread`) is under way.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
+import time
 from typing import Protocol
 
 from ..models import (  # noqa: TID252
@@ -29,6 +32,7 @@ from ..models import (  # noqa: TID252
     Balance,
     BalancesUpdated,
     ClearNodeEvent,
+    Resynced,
 )
 
 # Closed sessions are remembered so that a listing read before the close cannot
@@ -57,6 +61,26 @@ class SessionPoller:
         self._balances: dict[str, Decimal] | None = None
         self._open: dict[str, AppSession] = {}
         self._closed: OrderedDict[str, int] = OrderedDict()
+        self._collectors: list[list[AppSession]] = []
+
+    @property
+    def started(self) -> bool:
+        """Whether a poll or a re-read has told what the node holds."""
+        return self._balances is not None
+
+    def latest(self, app_session_id: str) -> AppSession | None:
+        """Return the newest open state known of a session (reported or recorded)."""
+        return self._open.get(app_session_id)
+
+    @contextmanager
+    def recording(self) -> Iterator[list[AppSession]]:
+        """Collect the states of ours recorded while the block runs."""
+        collected: list[AppSession] = []
+        self._collectors.append(collected)
+        try:
+            yield collected
+        finally:
+            self._collectors.remove(collected)
 
     def reset(
         self, balances: Sequence[Balance], open_sessions: Sequence[AppSession]
@@ -68,6 +92,8 @@ class SessionPoller:
 
     def record(self, session: AppSession) -> None:
         """Note a state of ours that the node accepted, unless a newer one is known."""
+        for collected in self._collectors:
+            collected.append(session)
         session_id = session.app_session_id
         if session_id in self._closed:
             return
@@ -78,6 +104,12 @@ class SessionPoller:
             self._forget_closed(session)
         else:
             self._open[session_id] = session
+
+    def observe(self, session: AppSession) -> list[ClearNodeEvent]:
+        """Return the event for a session state read outside a poll, if it is news."""
+        if session.status == "open":
+            return self._listed_open(session)
+        return self._left_open(session.app_session_id, session)
 
     def departed(self, open_sessions: Sequence[AppSession]) -> tuple[str, ...]:
         """Return the sessions last seen open that this listing leaves out."""
@@ -151,3 +183,19 @@ async def poll(reads: Reads, poller: SessionPoller) -> list[ClearNodeEvent]:
         for session_id in poller.departed(open_sessions)
     }
     return poller.update(balances, open_sessions, departed)
+
+
+async def reread(reads: Reads, poller: SessionPoller) -> Resynced:
+    """Read balances and open sessions in full; take them as reported (a resync).
+
+    States of ours accepted while the listing was read are newer than it and stay
+    recorded.
+    """
+    read_started = time.monotonic()
+    with poller.recording() as recorded:
+        balances = await reads.get_balances()
+        open_sessions = await reads.open_sessions()
+    poller.reset(balances, open_sessions)
+    for session in recorded:
+        poller.record(session)
+    return Resynced(balances, open_sessions, read_started)

@@ -18,7 +18,7 @@ from .. import validation as common  # noqa: TID252
 from ..addresses import parse_address  # noqa: TID252
 from ..amounts import EXACT, AmountError  # noqa: TID252
 from ..errors import ClearNodeValidationError  # noqa: TID252
-from ..models import Allocation, AppDefinition, AppSession  # noqa: TID252
+from ..models import Allocation, AppDefinition, AppSession, AppSessionStatus  # noqa: TID252
 from .codec import UINT64_LIMIT, canonical_decimal, check_precision, parse_wire_decimal
 from .models import PROTOCOL, Asset
 
@@ -54,6 +54,27 @@ def session_data(value: str | None) -> str:
             "session_data", f"must be at most {MAX_SESSION_DATA_BYTES} bytes"
         )
     return value
+
+
+def status(value: str) -> AppSessionStatus:
+    """Check a listing's status filter: ``open`` or ``closed``."""
+    if value == "open":
+        return "open"
+    if value == "closed":
+        return "closed"
+    raise _invalid("status", "must be open or closed")
+
+
+def funding(
+    definition: AppDefinition, values: Iterable[Allocation], wallet: str
+) -> dict[str, Decimal]:
+    """Return what ``wallet`` deposits into a new session, by asset (positive amounts).
+
+    Members only, each pair once, and nobody else puts funds in: only our wallet signs.
+    """
+    checked = common.allocations(values, definition.participants)
+    common.check_funded_only_by(checked, wallet)
+    return {a.asset: a.amount for a in checked if a.participant == wallet and a.amount}
 
 
 def _uint8(value: int, field: str) -> int:
