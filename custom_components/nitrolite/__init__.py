@@ -12,11 +12,17 @@ from homeassistant.helpers.typing import ConfigType
 
 from . import repairs
 from .actions import NitroliteActions
-from .clearnode import ClearNodeError, ClearNodeValidationError, to_checksum_address
+from .clearnode import (
+    ClearNodeError,
+    ClearNodeValidationError,
+    Dialect,
+    to_checksum_address,
+)
 from .client import create_client, request_timeout
 from .const import (
     CONF_APPLICATION,
-    CONF_BROKER_ADDRESS,
+    CONF_DIALECT,
+    CONF_NODE_ADDRESS,
     DOMAIN,
     ISSUE_ROOT_APPLICATION,
     LOGGER,
@@ -41,13 +47,16 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> bool:
-    """1.2 pins the broker; the unique id has named it since the entry was added."""
+    """1.2 pins the node (the broker) and names the dialect (v0.5, the only one before).
+
+    The unique id has named the broker since the entry was added.
+    """
     if entry.version > 1:
         return False
     if entry.minor_version < 2:
-        data = dict(entry.data)
+        data = {**entry.data, CONF_DIALECT: Dialect.V05.value}
         if broker := _broker_of_unique_id(entry.unique_id):
-            data[CONF_BROKER_ADDRESS] = broker
+            data[CONF_NODE_ADDRESS] = broker
         hass.config_entries.async_update_entry(entry, data=data, minor_version=2)
     return True
 
@@ -69,10 +78,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) ->
         hass, entry, client, request_timeout(entry.options)
     )
     await coordinator.async_connect()
-    if CONF_BROKER_ADDRESS not in entry.data:
+    if CONF_NODE_ADDRESS not in entry.data:
         # An entry whose unique id named no broker trusts the first one it met.
         hass.config_entries.async_update_entry(
-            entry, data={**entry.data, CONF_BROKER_ADDRESS: client.node_address}
+            entry, data={**entry.data, CONF_NODE_ADDRESS: client.node_address}
         )
     await coordinator.async_config_entry_first_refresh()
     actions = NitroliteActions(hass, entry, coordinator)

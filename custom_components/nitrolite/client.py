@@ -1,4 +1,4 @@
-"""The ClearNode client of an entry: built in one place for setup, removal and the flows."""
+"""The client of an entry: built in one place for setup, removal and the flows."""
 
 from __future__ import annotations
 
@@ -9,15 +9,25 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .allowances import allowance_amounts
-from .clearnode import ClearNodeClient
+from .clearnode import (
+    ClearNodeOptions,
+    Dialect,
+    NitronodeOptions,
+    WalletClient,
+    create_client as create_wallet_client,
+)
 from .const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
-    CONF_BROKER_ADDRESS,
+    CONF_DIALECT,
     CONF_ENDPOINT,
+    CONF_FAUCET_URL,
+    CONF_NODE_ADDRESS,
+    CONF_POLL_INTERVAL,
     CONF_PRIVATE_KEY,
     CONF_REQUEST_TIMEOUT,
     CONF_SESSION_KEY_LIFETIME,
+    DEFAULT_POLL_INTERVAL_SECONDS,
     DEFAULT_REQUEST_TIMEOUT_SECONDS,
 )
 
@@ -27,22 +37,41 @@ def request_timeout(options: Mapping[str, Any]) -> float:
     return float(options.get(CONF_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT_SECONDS))
 
 
+def dialect(data: Mapping[str, Any]) -> Dialect:
+    """Return the wire protocol of an entry's node (entries before 1.2 spoke v0.5)."""
+    return Dialect(data.get(CONF_DIALECT, Dialect.V05))
+
+
 def create_client(
     hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any]
-) -> ClearNodeClient:
-    """Build the client of an entry's data and options (caps there win over data's).
+) -> WalletClient:
+    """Build the client of an entry's data and options (options win over data).
 
-    It trusts only the broker the data names, if it names one.
+    It trusts only the node the data names, if it names one.
     """
-    return ClearNodeClient(
+    client_options: ClearNodeOptions | NitronodeOptions
+    if dialect(data) is Dialect.V1:
+        client_options = NitronodeOptions(
+            node_address=data.get(CONF_NODE_ADDRESS),
+            request_timeout=request_timeout(options),
+            poll_interval=float(
+                options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL_SECONDS)
+            ),
+            faucet_url=data.get(CONF_FAUCET_URL),
+        )
+    else:
+        client_options = ClearNodeOptions(
+            node_address=data.get(CONF_NODE_ADDRESS),
+            request_timeout=request_timeout(options),
+            application=data[CONF_APPLICATION],
+            allowances=allowance_amounts(
+                options.get(CONF_ALLOWANCES, data[CONF_ALLOWANCES])
+            ),
+            session_key_lifetime=data[CONF_SESSION_KEY_LIFETIME] * 3600.0,
+        )
+    return create_wallet_client(
         async_get_clientsession(hass),
         data[CONF_ENDPOINT],
         data[CONF_PRIVATE_KEY],
-        application=data[CONF_APPLICATION],
-        allowances=allowance_amounts(
-            options.get(CONF_ALLOWANCES, data[CONF_ALLOWANCES])
-        ),
-        session_key_lifetime=data[CONF_SESSION_KEY_LIFETIME] * 3600.0,
-        request_timeout=request_timeout(options),
-        node_address=data.get(CONF_BROKER_ADDRESS),
+        client_options,
     )

@@ -27,17 +27,19 @@ from . import validation
 from .allowances import AssetOffer, offered_assets
 from .clearnode import (
     ClearNodeBrokerChangedError,
-    ClearNodeClient,
     ClearNodeError,
     ClearNodeValidationError,
+    Dialect,
     Signer,
+    WalletClient,
 )
 from .client import create_client
 from .const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
-    CONF_BROKER_ADDRESS,
+    CONF_DIALECT,
     CONF_ENDPOINT,
+    CONF_NODE_ADDRESS,
     CONF_PRIVATE_KEY,
     CONF_SESSION_KEY_LIFETIME,
     DEFAULT_APPLICATION,
@@ -139,7 +141,7 @@ def validate_private_key(private_key: str) -> str:
 @asynccontextmanager
 async def _logged_in(
     hass: HomeAssistant, data: Mapping[str, Any]
-) -> AsyncIterator[ClearNodeClient]:
+) -> AsyncIterator[WalletClient]:
     """Log in with the entry data (to its broker, if it has one); disconnect when done."""
     client = create_client(hass, data, {})
     try:
@@ -156,7 +158,7 @@ async def _logged_in(
         await client.close()
 
 
-def _account(client: ClearNodeClient) -> Account:
+def _account(client: WalletClient) -> Account:
     return Account(client.wallet_address, str(client.node_address))
 
 
@@ -188,6 +190,7 @@ def _login_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
             user_input[CONF_APPLICATION], CONF_APPLICATION
         )
     return {
+        CONF_DIALECT: Dialect.V05.value,
         CONF_ENDPOINT: endpoint,
         CONF_PRIVATE_KEY: private_key,
         CONF_APPLICATION: application,
@@ -239,7 +242,7 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 await self.async_set_unique_id(account.unique_id)
                 self._abort_if_unique_id_configured()
-                data[CONF_BROKER_ADDRESS] = account.broker_address
+                data[CONF_NODE_ADDRESS] = account.broker_address
                 self._data, self._account, self._offer = data, account, offer
                 return await self.async_step_allowances()
         schema = USER_SCHEMA
@@ -328,7 +331,7 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
                     )
                 account = await async_login(self.hass, data)
             except BrokerChanged as err:
-                self._new_broker_data = {**data, CONF_BROKER_ADDRESS: err.broker}
+                self._new_broker_data = {**data, CONF_NODE_ADDRESS: err.broker}
                 return await self.async_step_reconfigure_broker()
             except InputError as err:
                 errors[err.field] = err.error
@@ -362,8 +365,8 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={
                 "title": entry.title,
-                "expected": entry.data[CONF_BROKER_ADDRESS],
-                "actual": data[CONF_BROKER_ADDRESS],
+                "expected": entry.data[CONF_NODE_ADDRESS],
+                "actual": data[CONF_NODE_ADDRESS],
             },
         )
 
@@ -372,7 +375,7 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         if reason := _account_mismatch(entry, account):
             return self.async_abort(reason=reason)
-        data = {**data, CONF_BROKER_ADDRESS: account.broker_address}
+        data = {**data, CONF_NODE_ADDRESS: account.broker_address}
         return self.async_update_reload_and_abort(entry, data=data)
 
 

@@ -15,12 +15,18 @@ CONF_PRIVATE_KEY: Final = "private_key"
 CONF_APPLICATION: Final = "application"
 CONF_ALLOWANCES: Final = "allowances"
 CONF_SESSION_KEY_LIFETIME: Final = "session_key_lifetime"
-CONF_BROKER_ADDRESS: Final = "broker_address"  # pinned: another broker is refused
+CONF_NODE_ADDRESS: Final = (
+    "node_address"  # pinned: another node (v0.5: broker) is refused
+)
+CONF_DIALECT: Final = "dialect"  # the wire protocol the node speaks (clearnode.Dialect)
+CONF_NODE_VERSION: Final = "node_version"  # as the node reported it (v1), informational
+CONF_FAUCET_URL: Final = "faucet_url"  # where test tokens are requested, if anywhere
 
 # Config entry options (options flow); CONF_ALLOWANCES may be overridden here too.
 CONF_DEFAULT_ASSET: Final = "default_asset"
 CONF_REQUEST_TIMEOUT: Final = "request_timeout"
 CONF_CLOSED_SESSION_RETENTION: Final = "closed_session_retention"
+CONF_POLL_INTERVAL: Final = "poll_interval"  # seconds, where the client polls
 
 # Payment presets (config subentries of type SUBENTRY_TYPE_PRESET).
 SUBENTRY_TYPE_PRESET: Final = "preset"
@@ -38,6 +44,7 @@ DEFAULT_APPLICATION: Final = "home-assistant"
 DEFAULT_SESSION_KEY_LIFETIME_HOURS: Final = 24
 DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 10
 DEFAULT_CLOSED_SESSION_RETENTION_HOURS: Final = 24
+DEFAULT_POLL_INTERVAL_SECONDS: Final = 5
 DEFAULT_PROTOCOL: Final = "NitroRPC/0.4"
 PROTOCOLS: Final = ("NitroRPC/0.4", "NitroRPC/0.2")
 DEFAULT_OWN_WEIGHT: Final = 100

@@ -27,7 +27,7 @@ async def async_get_config_entry_diagnostics(
         "connection": {
             "state": data.connection_state.value,
             "available": coordinator.last_update_success,
-            "broker_address": coordinator.client.node_address,
+            "node_address": coordinator.client.node_address,
             **async_redact_data(dict(coordinator.client.stats), TO_REDACT),
         },
         "balances": amounts_json(data.balances),

@@ -26,7 +26,7 @@ EIGHT_HOURS = 8 * 3600
 def fast_keepalive() -> Iterator[None]:
     """Keep the production backoff (1 s doubling up to 60 s); the clock is simulated."""
     with patch(
-        "custom_components.nitrolite.client.ClearNodeClient",
+        "custom_components.nitrolite.clearnode.factory.ClearNodeClient",
         functools.partial(ClearNodeClient, ping_interval=KEEPALIVE_INTERVAL),
     ):
         yield

@@ -19,6 +19,7 @@ import custom_components.nitrolite  # noqa: F401
 from custom_components.nitrolite.const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
+    CONF_DIALECT,
     CONF_ENDPOINT,
     CONF_PRIVATE_KEY,
     CONF_SESSION_KEY_LIFETIME,
@@ -72,6 +73,7 @@ async def clearnode(socket_enabled: None) -> AsyncIterator[LocalClearNode]:
 def entry_data(node: LocalClearNode, **changes: Any) -> dict[str, Any]:
     """Entry data as the config flow stores it."""
     return {
+        CONF_DIALECT: "v0.5",
         CONF_ENDPOINT: node.url,
         CONF_PRIVATE_KEY: WALLET_KEY,
         CONF_APPLICATION: "home-assistant",

@@ -15,7 +15,7 @@ from yarl import URL
 
 from custom_components.nitrolite.clearnode import Signer
 from custom_components.nitrolite.const import (
-    CONF_BROKER_ADDRESS,
+    CONF_NODE_ADDRESS,
     CONF_PRIVATE_KEY,
     DOMAIN,
 )
@@ -33,7 +33,7 @@ def pinned_entry(node: LocalClearNode, broker: str) -> MockConfigEntry:
         domain=DOMAIN,
         title=WALLET,
         unique_id=f"{WALLET}_{broker}".lower(),
-        data=entry_data(node, **{CONF_BROKER_ADDRESS: broker}),
+        data=entry_data(node, **{CONF_NODE_ADDRESS: broker}),
         minor_version=2,
     )
 
@@ -109,7 +109,7 @@ async def test_reconfigure_shows_both_brokers_and_accepts_the_new_one(
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_BROKER_ADDRESS] == clearnode.broker_address
+    assert entry.data[CONF_NODE_ADDRESS] == clearnode.broker_address
     assert entry.state is ConfigEntryState.LOADED
     assert broker_issue(hass, entry) is None
 
@@ -130,7 +130,7 @@ async def test_accepting_the_new_broker_needs_a_login_that_works(
 
     assert result["step_id"] == "reconfigure_broker"
     assert result["errors"] == {"base": "cannot_connect"}
-    assert entry.data[CONF_BROKER_ADDRESS] == OTHER_BROKER
+    assert entry.data[CONF_NODE_ADDRESS] == OTHER_BROKER
 
 
 async def test_reauthentication_against_a_new_broker_is_refused(
@@ -146,7 +146,7 @@ async def test_reauthentication_against_a_new_broker_is_refused(
     )
 
     assert result["errors"] == {"base": "broker_changed"}
-    assert entry.data[CONF_BROKER_ADDRESS] == OTHER_BROKER
+    assert entry.data[CONF_NODE_ADDRESS] == OTHER_BROKER
     assert "auth_request" not in clearnode.faults.received
 
 
@@ -187,12 +187,12 @@ async def test_migration_pins_the_broker_the_unique_id_names(
 ) -> None:
     """Entries of 1.1 take the broker from their unique id, without trusting anew."""
     assert config_entry.minor_version == 1
-    assert CONF_BROKER_ADDRESS not in config_entry.data
+    assert CONF_NODE_ADDRESS not in config_entry.data
 
     await set_up(hass, config_entry)
 
     assert config_entry.minor_version == 2
-    assert config_entry.data[CONF_BROKER_ADDRESS] == clearnode.broker_address
+    assert config_entry.data[CONF_NODE_ADDRESS] == clearnode.broker_address
     assert config_entry.state is ConfigEntryState.LOADED
 
 
@@ -210,7 +210,7 @@ async def test_migration_of_a_changed_broker_raises_the_repair(
 
     await set_up(hass, entry)
 
-    assert entry.data[CONF_BROKER_ADDRESS] == OTHER_BROKER
+    assert entry.data[CONF_NODE_ADDRESS] == OTHER_BROKER
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert broker_issue(hass, entry) is not None
 
@@ -248,4 +248,4 @@ async def test_an_entry_whose_unique_id_names_no_broker_learns_it_once(
     await set_up(hass, entry)
 
     assert entry.minor_version == 2
-    assert entry.data[CONF_BROKER_ADDRESS] == clearnode.broker_address
+    assert entry.data[CONF_NODE_ADDRESS] == clearnode.broker_address

@@ -22,10 +22,11 @@ from custom_components.nitrolite.clearnode import (
 from custom_components.nitrolite.const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
-    CONF_BROKER_ADDRESS,
     CONF_CLOSED_SESSION_RETENTION,
     CONF_DEFAULT_ASSET,
+    CONF_DIALECT,
     CONF_ENDPOINT,
+    CONF_NODE_ADDRESS,
     CONF_PRIVATE_KEY,
     CONF_REQUEST_TIMEOUT,
     CONF_SESSION_KEY_LIFETIME,
@@ -44,7 +45,7 @@ from .conftest import (
 )
 from .helpers import call, wait_for
 
-CONNECT = "custom_components.nitrolite.client.ClearNodeClient.connect"
+CONNECT = "custom_components.nitrolite.clearnode.ClearNodeClient.connect"
 # Malformed or out-of-bounds amounts a number field can carry.
 BAD_AMOUNTS = [
     pytest.param(-1, id="negative"),
@@ -121,12 +122,13 @@ async def test_user_flow_logs_in_then_asks_for_a_cap_per_offered_asset(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == WALLET
     assert result["data"] == {
+        CONF_DIALECT: "v0.5",
         CONF_ENDPOINT: clearnode.url,
         CONF_PRIVATE_KEY: WALLET_KEY,
         CONF_APPLICATION: "home-assistant",
         CONF_ALLOWANCES: {"usdc": "7.5", "ytest.usd": "0"},
         CONF_SESSION_KEY_LIFETIME: 24,
-        CONF_BROKER_ADDRESS: clearnode.broker_address,
+        CONF_NODE_ADDRESS: clearnode.broker_address,
     }
     entry = result["result"]
     assert entry.unique_id == f"{WALLET}_{clearnode.broker_address}".lower()
