@@ -107,7 +107,7 @@ class InputError(Exception):
     ``placeholders`` fill in the error's text (the form's description placeholders).
     """
 
-    def __init__(self, field: str, error: str, **placeholders: str) -> None:
+    def __init__(self, field: str, error: str, /, **placeholders: str) -> None:
         """Keep the form field, the error key and what its text names."""
         super().__init__(error)
         self.field = field

@@ -106,10 +106,13 @@ class NitroliteOptionsFlow(OptionsFlowWithReload):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and store the spending cap of each asset, enforced here."""
-        return await self._async_step_caps(STEP_LOCAL_ALLOWANCES, user_input)
+        window = self._options.get(CONF_CAPS_WINDOW, DEFAULT_CAPS_WINDOW_HOURS)
+        return await self._async_step_caps(
+            STEP_LOCAL_ALLOWANCES, user_input, window=str(window)
+        )
 
     async def _async_step_caps(
-        self, step_id: str, user_input: dict[str, Any] | None
+        self, step_id: str, user_input: dict[str, Any] | None, **placeholders: str
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -131,9 +134,7 @@ class NitroliteOptionsFlow(OptionsFlowWithReload):
             errors=errors,
             description_placeholders={
                 "balances": self._offer.describe(),
-                "window": str(
-                    self._options.get(CONF_CAPS_WINDOW, DEFAULT_CAPS_WINDOW_HOURS)
-                ),
+                **placeholders,
             },
         )
 
