@@ -12,6 +12,7 @@ from aiohttp import ClientSession, web
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import SelectSelector
 import pytest
 
@@ -33,7 +34,7 @@ from custom_components.nitrolite.const import (
 from custom_components.nitrolite.forms import faucet_url
 from local_nitronode import LocalNitronode
 
-from .conftest import SECRETS, WALLET, WALLET_KEY
+from .conftest import COUNTERPARTY, SECRETS, WALLET, WALLET_KEY
 from .flow_helpers import (
     configure,
     enter_key,
@@ -475,3 +476,54 @@ async def test_an_unreachable_faucet_is_reported(
 
     assert result["errors"] == {"base": "faucet_unreachable"}
     assert "cannot connect to the faucet" in result["description_placeholders"]["error"]
+
+
+async def test_a_new_user_gets_from_adding_the_integration_to_an_open_session(
+    hass: HomeAssistant, empty_nitronode: LocalNitronode
+) -> None:
+    """A created wallet, the faucet's tokens, every suggestion kept, a preset, Open.
+
+    Nothing but Home Assistant is used, and the session holds the preset's deposit.
+    """
+    result = await create_wallet(hass, empty_nitronode.url)
+    address = result["description_placeholders"]["address"]
+    flow_id = result["flow_id"]
+    await configure(hass, flow_id, {"backed_up": True})
+    await configure(hass, flow_id, {"request_tokens": True})
+    await configure(hass, flow_id, {})
+    result = await configure(hass, flow_id, {})
+    result = await configure(hass, flow_id, suggested_values(result))
+    entry = result["result"]
+    await hass.async_block_till_done()
+
+    result = dict(
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "preset"), context={"source": "user"}
+        )
+    )
+    await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {
+            "name": "Charger",
+            "counterparty": COUNTERPARTY,
+            "asset": "yusd",
+            "deposit": 1,
+            "unit_price": 0.1,
+            "advanced": {},
+        },
+    )
+    await hass.async_block_till_done()
+    (open_button,) = [
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(hass), entry.entry_id
+        )
+        if entity.unique_id.endswith("_open_session")
+    ]
+    await hass.services.async_call(
+        "button", "press", {"entity_id": open_button}, blocking=True
+    )
+
+    assert empty_nitronode.balance(address, "yusd") == Decimal(9)
+    (session,) = entry.runtime_data.coordinator.data.sessions.values()
+    assert session.session.status == "open"
