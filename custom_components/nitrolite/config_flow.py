@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-from . import validation
 from .allowances import AssetOffer
 from .clearnode import Balance, Dialect, format_amount
 from .const import (
@@ -36,28 +35,24 @@ from .const import (
     CONF_NODE_ADDRESS,
     CONF_NODE_VERSION,
     CONF_PRIVATE_KEY,
-    CONF_SESSION_KEY_LIFETIME,
-    DEFAULT_APPLICATION,
-    DEFAULT_SESSION_KEY_LIFETIME_HOURS,
     DOMAIN,
     SUBENTRY_TYPE_PRESET,
 )
 from .entry_change_flow import EntryChangeFlow
 from .forms import (
+    CLEARNODE_SCHEMA,
     NITRONODE_SCHEMA,
     PASSWORD_FIELD,
     STEP_ALLOWANCES,
     STEP_LOCAL_ALLOWANCES,
-    TEXT_FIELD,
     URL_FIELD,
     InputError,
     allowances_from_input,
     allowances_schema,
     as_numbers,
-    errors_on,
+    clearnode_settings,
     faucet_url,
     nitronode_settings,
-    number_field,
     validate_endpoint,
     validate_private_key,
 )
@@ -101,14 +96,6 @@ CUSTOM_SCHEMA = vol.Schema({vol.Required(CONF_ENDPOINT): URL_FIELD})
 WALLET_KEY_SCHEMA = vol.Schema({vol.Required(CONF_PRIVATE_KEY): PASSWORD_FIELD})
 CREATE_WALLET_SCHEMA = vol.Schema(
     {vol.Required(CONF_BACKED_UP, default=False): BooleanSelector()}
-)
-CLEARNODE_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_APPLICATION, default=DEFAULT_APPLICATION): TEXT_FIELD,
-        vol.Required(
-            CONF_SESSION_KEY_LIFETIME, default=DEFAULT_SESSION_KEY_LIFETIME_HOURS
-        ): number_field(1, 720, "h"),
-    }
 )
 FAUCET_SCHEMA = vol.Schema(
     {vol.Required(CONF_REQUEST_TOKENS, default=True): BooleanSelector()}
@@ -304,18 +291,7 @@ class NitroliteConfigFlow(EntryChangeFlow, domain=DOMAIN):
         error = None
         if user_input is not None:
             try:
-                with errors_on(CONF_APPLICATION):
-                    application = validation.application(
-                        user_input[CONF_APPLICATION], CONF_APPLICATION
-                    )
-                # The session key may spend nothing until the caps are set.
-                self._data |= {
-                    CONF_APPLICATION: application,
-                    CONF_ALLOWANCES: {},
-                    CONF_SESSION_KEY_LIFETIME: int(
-                        user_input[CONF_SESSION_KEY_LIFETIME]
-                    ),
-                }
+                self._data |= clearnode_settings(user_input)
                 await self._async_read_offer()
             except InputError as err:
                 error = err

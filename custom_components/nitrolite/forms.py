@@ -37,14 +37,17 @@ from .clearnode import (
     format_amount,
 )
 from .const import (
+    CONF_ALLOWANCES,
     CONF_APPLICATION,
     CONF_CAPS_WINDOW,
     CONF_ENDPOINT,
     CONF_POLL_INTERVAL,
     CONF_PRIVATE_KEY,
+    CONF_SESSION_KEY_LIFETIME,
     DEFAULT_APPLICATION,
     DEFAULT_CAPS_WINDOW_HOURS,
     DEFAULT_POLL_INTERVAL_SECONDS,
+    DEFAULT_SESSION_KEY_LIFETIME_HOURS,
     LOGGER,
 )
 
@@ -81,6 +84,15 @@ POLLING_FIELDS: dict[vol.Marker, Any] = {
 LOCAL_CAPS_FIELDS: dict[vol.Marker, Any] = {
     vol.Required(CONF_CAPS_WINDOW, default=DEFAULT_CAPS_WINDOW_HOURS): CAPS_WINDOW_FIELD
 }
+# A ClearNode v0.5 entry: a session key of an application, for a lifetime.
+CLEARNODE_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_APPLICATION, default=DEFAULT_APPLICATION): TEXT_FIELD,
+        vol.Required(
+            CONF_SESSION_KEY_LIFETIME, default=DEFAULT_SESSION_KEY_LIFETIME_HOURS
+        ): number_field(1, 720, "h"),
+    }
+)
 # A Nitronode v1 entry: no login, so no session key; polled; caps kept locally.
 NITRONODE_SCHEMA = vol.Schema(
     {
@@ -133,6 +145,19 @@ def allowances_from_input(
         with errors_on(asset):
             caps[asset] = format_amount(validation.amount(user_input[asset], asset))
     return caps
+
+
+def clearnode_settings(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the settings of a v0.5 entry; its key may spend nothing until caps are set."""
+    with errors_on(CONF_APPLICATION):
+        application = validation.application(
+            user_input[CONF_APPLICATION], CONF_APPLICATION
+        )
+    return {
+        CONF_APPLICATION: application,
+        CONF_ALLOWANCES: {},
+        CONF_SESSION_KEY_LIFETIME: int(user_input[CONF_SESSION_KEY_LIFETIME]),
+    }
 
 
 def nitronode_settings(user_input: Mapping[str, Any]) -> tuple[str, dict[str, int]]:
