@@ -15,6 +15,10 @@ from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import SelectSelector
 import pytest
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.nitrolite.clearnode import ProbeOutcome, ProbeResult, Signer
 from custom_components.nitrolite.config_flow import NETWORK_ENDPOINTS
@@ -358,10 +362,13 @@ async def test_a_bad_local_cap_is_refused_next_to_it(
 
 async def test_a_created_wallet_is_shown_once_funded_by_the_faucet_and_works(
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     empty_nitronode: LocalNitronode,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The new key is shown with its address until backed up, never again nor logged.
+    """The new key is shown with its address until backed up, never again.
+
+    Neither the logs nor the diagnostics show it.
 
     The wallet holds nothing, so the faucet is offered; the entry then reads the
     tokens with the stored key.
@@ -401,6 +408,8 @@ async def test_a_created_wallet_is_shown_once_funded_by_the_faucet_and_works(
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data.coordinator.data.balances["yusd"] == Decimal(10)
     assert key[2:] not in caplog.text
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert key[2:] not in repr(diagnostics)
     assert empty_nitronode.balance(address, "yusd") == Decimal(10)
 
 
@@ -433,6 +442,16 @@ async def test_a_created_wallet_works_on_a_clearnode_too(
     assert result["description_placeholders"] == {
         "balances": "- usdc: 0\n- ytest.usd: 0"
     }
+
+
+async def test_no_faucet_is_offered_where_none_is_known(
+    hass: HomeAssistant, empty_nitronode: LocalNitronode
+) -> None:
+    """An empty wallet on a node without a known faucet (production) goes on."""
+    with patch("custom_components.nitrolite.config_flow.faucet_url", return_value=None):
+        result = await enter_key(hass, empty_nitronode.url)
+
+    assert result["step_id"] == "nitronode"
 
 
 async def test_the_faucet_can_be_skipped(
