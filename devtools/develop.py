@@ -12,6 +12,7 @@ import contextlib
 from decimal import Decimal
 from pathlib import Path
 import signal
+from typing import Any
 
 from local_clearnode import LocalClearNode
 from local_clearnode.constants import (
@@ -29,13 +30,25 @@ DEMO_FUNDS = {
     DEMO_WALLET_ADDRESS: {"usdc": Decimal(1000), "ytest.usd": Decimal(500)},
     DEMO_COUNTERPARTY_ADDRESS: {"usdc": Decimal(100)},
 }
-DEMO_ENTRY = {
-    "endpoint": "",  # filled in with the local ClearNode's URL
-    "private_key": DEMO_WALLET_KEY,
-    "application": "home-assistant",
-    "session_key_lifetime": 24,
-}
+DEMO_SETTINGS = {"application": "home-assistant", "session_key_lifetime": 24}
 DEMO_CAPS = {"usdc": 200, "ytest.usd": 100}
+
+
+def demo_entry_forms(endpoint: str) -> tuple[dict[str, Any], ...]:
+    """Return the config flow's forms as the demo wallet's owner fills them in.
+
+    A custom endpoint (the local ClearNode), the demo wallet's key, the ClearNode's
+    settings, then the spending caps.
+    """
+    return (
+        {"network": "custom"},
+        {"endpoint": endpoint},
+        {"next_step_id": "wallet_key"},
+        {"private_key": DEMO_WALLET_KEY},
+        DEMO_SETTINGS,
+        DEMO_CAPS,
+    )
+
 
 DEMO_PRESET = {
     "name": "Demo charger",
@@ -80,9 +93,7 @@ async def configure_nitrolite(hass: HomeAssistantProcess, endpoint: str) -> None
     """Add the Nitrolite entry for the demo wallet unless it exists already."""
     if await hass.config_entries("nitrolite"):
         return
-    result = await hass.run_config_flow(
-        "nitrolite", DEMO_ENTRY | {"endpoint": endpoint}, DEMO_CAPS
-    )
+    result = await hass.run_config_flow("nitrolite", *demo_entry_forms(endpoint))
     if result.get("type") != "create_entry":
         msg = f"the Nitrolite config flow did not finish: {result}"
         raise RuntimeError(msg)

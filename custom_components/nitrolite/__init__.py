@@ -6,24 +6,29 @@ import asyncio
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from . import repairs
+from . import issues
 from .actions import NitroliteActions
 from .clearnode import (
     ClearNodeError,
     ClearNodeValidationError,
     Dialect,
+    ProbeOutcome,
+    probe,
     to_checksum_address,
 )
-from .client import create_client, request_timeout
+from .client import create_client, dialect, request_timeout
 from .const import (
     CONF_APPLICATION,
     CONF_DIALECT,
+    CONF_ENDPOINT,
     CONF_NODE_ADDRESS,
     DOMAIN,
+    ISSUE_ENDPOINT_UPGRADED,
     ISSUE_ROOT_APPLICATION,
     LOGGER,
 )
@@ -77,7 +82,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) ->
     coordinator = NitroliteCoordinator(
         hass, entry, client, request_timeout(entry.options)
     )
-    await coordinator.async_connect()
+    try:
+        await coordinator.async_connect()
+    except ConfigEntryNotReady:
+        if dialect(entry.data) is Dialect.V05:
+            await _async_check_upgrade(hass, entry)
+        raise
     if CONF_NODE_ADDRESS not in entry.data:
         # An entry whose unique id named no broker trusts the first one it met.
         hass.config_entries.async_update_entry(
@@ -106,7 +116,7 @@ def _check_application(hass: HomeAssistant, entry: NitroliteConfigEntry) -> None
     """
     application = entry.data[CONF_APPLICATION]
     if is_root_application(application):
-        repairs.async_create_issue(
+        issues.async_create_issue(
             hass, entry, ISSUE_ROOT_APPLICATION, application=application
         )
         raise ConfigEntryError(
@@ -114,6 +124,31 @@ def _check_application(hass: HomeAssistant, entry: NitroliteConfigEntry) -> None
             translation_key="root_application_entry",
             translation_placeholders={"application": application},
         )
+
+
+async def _async_check_upgrade(
+    hass: HomeAssistant, entry: NitroliteConfigEntry
+) -> None:
+    """Stop a v0.5 entry whose endpoint now speaks Nitronode v1 (its operator upgraded).
+
+    Retrying would never succeed: a repair offers to convert the entry instead.
+    """
+    endpoint = entry.data[CONF_ENDPOINT]
+    result = await probe(async_get_clientsession(hass), endpoint)
+    if result.outcome is not ProbeOutcome.V1:
+        return
+    issues.async_create_issue(
+        hass,
+        entry,
+        ISSUE_ENDPOINT_UPGRADED,
+        endpoint=endpoint,
+        node_version=str(result.node_version),
+    )
+    raise ConfigEntryError(
+        translation_domain=DOMAIN,
+        translation_key="endpoint_upgraded",
+        translation_placeholders={"endpoint": endpoint},
+    )
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> bool:
@@ -126,7 +161,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -
     await _async_revoke_session_key(hass, entry)
     await async_remove_session_store(hass, entry.entry_id)
     await async_remove_store(hass, entry.entry_id)
-    repairs.async_delete_issues(hass, entry)
+    issues.async_delete_issues(hass, entry)
 
 
 async def _async_revoke_session_key(

@@ -1,4 +1,4 @@
-"""Buttons of payment presets: open a session, pay one unit, close it."""
+"""Buttons: test tokens for the wallet; open, pay one unit and close a preset's session."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .clearnode import Feature
 from .data import NitroliteConfigEntry
-from .entity import NitrolitePresetEntity, async_add_preset_entities
+from .entity import NitroliteEntity, NitrolitePresetEntity, async_add_preset_entities
+from .faucet import async_request_test_tokens
 from .presets import Preset, PresetManager
 
 PARALLEL_UPDATES = 1
@@ -25,6 +27,10 @@ class NitrolitePresetButtonDescription(ButtonEntityDescription):
     needs_open_session: bool
     press_fn: Callable[[PresetManager, Preset], Coroutine[Any, Any, object]]
 
+
+REQUEST_TEST_TOKENS = ButtonEntityDescription(
+    key="request_test_tokens", translation_key="request_test_tokens"
+)
 
 PRESET_BUTTONS: tuple[NitrolitePresetButtonDescription, ...] = (
     NitrolitePresetButtonDescription(
@@ -53,7 +59,12 @@ async def async_setup_entry(
     entry: NitroliteConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the buttons of each preset, now and when presets are added."""
+    """Add the faucet's button where there is one; those of each preset as they come."""
+    runtime = entry.runtime_data
+    if Feature.FAUCET in runtime.client.features:
+        async_add_entities(
+            [NitroliteFaucetButton(runtime.coordinator, REQUEST_TEST_TOKENS)]
+        )
     async_add_preset_entities(
         entry.runtime_data.presets,
         async_add_entities,
@@ -78,3 +89,11 @@ class NitrolitePresetButton(NitrolitePresetEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Run the action; a refusal raises a translated error."""
         await self.entity_description.press_fn(self.presets, self.preset)
+
+
+class NitroliteFaucetButton(NitroliteEntity, ButtonEntity):
+    """Ask the test network's faucet for tokens for the wallet."""
+
+    async def async_press(self) -> None:
+        """Request the tokens; the balance shows them after the next poll."""
+        await async_request_test_tokens(self.coordinator.client)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
@@ -12,6 +13,7 @@ from .allowances import allowance_amounts
 from .clearnode import (
     ClearNodeOptions,
     Dialect,
+    Feature,
     NitronodeOptions,
     WalletClient,
     create_client as create_wallet_client,
@@ -75,3 +77,11 @@ def create_client(
         data[CONF_PRIVATE_KEY],
         client_options,
     )
+
+
+def entry_features(hass: HomeAssistant, entry: ConfigEntry) -> frozenset[Feature]:
+    """Return what the client of an entry can do, loaded or not.
+
+    A client's features follow from its settings, so it is built but never connected.
+    """
+    return create_client(hass, entry.data, entry.options).features

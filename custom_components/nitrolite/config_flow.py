@@ -1,21 +1,21 @@
-"""Config flow of the Nitrolite integration: log in to a ClearNode with a wallet key."""
+"""Config flow: a network and a wallet, then the settings of what the node speaks."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-import ipaddress
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
 )
-from homeassistant.core import HomeAssistant, callback
-from yarl import URL
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
 
 if TYPE_CHECKING:
     # Home Assistant >= 2026.9 validates with probatio and aliases voluptuous to it.
@@ -23,200 +23,112 @@ if TYPE_CHECKING:
 else:
     import voluptuous as vol
 
-from . import validation
-from .allowances import AssetOffer, offered_assets
-from .clearnode import (
-    ClearNodeBrokerChangedError,
-    ClearNodeError,
-    ClearNodeValidationError,
-    Dialect,
-    Signer,
-    WalletClient,
-)
-from .client import create_client
+from .allowances import AssetOffer
+from .clearnode import Balance, Dialect, format_amount
 from .const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
+    CONF_CAPS_WINDOW,
     CONF_DIALECT,
     CONF_ENDPOINT,
+    CONF_FAUCET_URL,
     CONF_NODE_ADDRESS,
+    CONF_NODE_VERSION,
     CONF_PRIVATE_KEY,
-    CONF_SESSION_KEY_LIFETIME,
-    DEFAULT_APPLICATION,
-    DEFAULT_SESSION_KEY_LIFETIME_HOURS,
     DOMAIN,
-    LOGGER,
     SUBENTRY_TYPE_PRESET,
 )
-from .errors import translate
+from .entry_change_flow import EntryChangeFlow
 from .forms import (
+    CLEARNODE_SCHEMA,
+    NITRONODE_SCHEMA,
     PASSWORD_FIELD,
     STEP_ALLOWANCES,
-    TEXT_FIELD,
+    STEP_LOCAL_ALLOWANCES,
     URL_FIELD,
     InputError,
     allowances_from_input,
     allowances_schema,
     as_numbers,
-    errors_on,
-    number_field,
+    clearnode_settings,
+    faucet_url,
+    nitronode_settings,
+    validate_endpoint,
+    validate_private_key,
+)
+from .onboarding import (
+    Account,
+    Endpoint,
+    async_fund_from_faucet,
+    async_login,
+    async_probe,
+    async_read_offer,
+    new_wallet_key,
 )
 from .options_flow import NitroliteOptionsFlow
 from .preset_flow import PresetSubentryFlow
 
+CONF_NETWORK = "network"
+CONF_BACKED_UP = "backed_up"
+CONF_REQUEST_TOKENS = "request_tokens"
+NETWORK_SANDBOX = "sandbox"
+NETWORK_PRODUCTION = "production"
+NETWORK_CUSTOM = "custom"
+NETWORK_ENDPOINTS = {
+    NETWORK_SANDBOX: "wss://nitronode-sandbox.yellow.org/v1/ws",
+    NETWORK_PRODUCTION: "wss://nitronode.yellow.org/v1/ws",
+}
+STEP_WALLET_KEY = "wallet_key"
+STEP_CREATE_WALLET = "create_wallet"
+
 USER_SCHEMA = vol.Schema(
     {
-        vol.Required(CONF_ENDPOINT): URL_FIELD,
-        vol.Required(CONF_PRIVATE_KEY): PASSWORD_FIELD,
-        vol.Required(CONF_APPLICATION, default=DEFAULT_APPLICATION): TEXT_FIELD,
-        vol.Required(
-            CONF_SESSION_KEY_LIFETIME, default=DEFAULT_SESSION_KEY_LIFETIME_HOURS
-        ): number_field(1, 720, "h"),
+        vol.Required(CONF_NETWORK, default=NETWORK_SANDBOX): SelectSelector(
+            SelectSelectorConfig(
+                options=[NETWORK_SANDBOX, NETWORK_PRODUCTION, NETWORK_CUSTOM],
+                translation_key=CONF_NETWORK,
+                mode=SelectSelectorMode.LIST,
+            )
+        )
     }
 )
-REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PRIVATE_KEY): PASSWORD_FIELD})
-RECONFIGURE_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_ENDPOINT): URL_FIELD,
-        vol.Optional(CONF_PRIVATE_KEY): PASSWORD_FIELD,
-    }
+CUSTOM_SCHEMA = vol.Schema({vol.Required(CONF_ENDPOINT): URL_FIELD})
+WALLET_KEY_SCHEMA = vol.Schema({vol.Required(CONF_PRIVATE_KEY): PASSWORD_FIELD})
+CREATE_WALLET_SCHEMA = vol.Schema(
+    {vol.Required(CONF_BACKED_UP, default=False): BooleanSelector()}
+)
+FAUCET_SCHEMA = vol.Schema(
+    {vol.Required(CONF_REQUEST_TOKENS, default=True): BooleanSelector()}
 )
 
 
-class BrokerChanged(InputError):
-    """The ClearNode names another broker than the entry trusts."""
-
-    def __init__(self, broker: str) -> None:
-        """Keep the new broker's address for the confirmation step."""
-        super().__init__("base", "broker_changed")
-        self.broker = broker
+def _node_name(endpoint: Endpoint) -> str:
+    if endpoint.dialect is Dialect.V1:
+        return f"Nitronode {endpoint.node_version}"
+    return "ClearNode v0.5"
 
 
-@dataclass(frozen=True, slots=True)
-class Account:
-    """Who logged in where."""
-
-    wallet_address: str
-    broker_address: str
-
-    @property
-    def unique_id(self) -> str:
-        """Entry id: our wallet on this ClearNode."""
-        return f"{self.wallet_address}_{self.broker_address}".lower()
-
-
-def _is_local_host(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private
-
-
-def validate_endpoint(endpoint: str) -> str:
-    """Require wss://, or ws:// to a loopback or private-network host."""
-    try:
-        url = URL(endpoint.strip())
-    except ValueError as err:
-        raise InputError(CONF_ENDPOINT, "invalid_endpoint") from err
-    if not url.host or url.scheme not in {"ws", "wss"}:
-        raise InputError(CONF_ENDPOINT, "invalid_endpoint")
-    if url.scheme == "ws" and not _is_local_host(url.host):
-        raise InputError(CONF_ENDPOINT, "insecure_endpoint")
-    return str(url)
-
-
-def validate_private_key(private_key: str) -> str:
-    """Accept 64 hex digits with or without 0x; return the 0x form."""
-    key = private_key.strip().lower().removeprefix("0x")
-    try:
-        Signer.from_key(key)
-    except ClearNodeValidationError as err:
-        raise InputError(CONF_PRIVATE_KEY, "invalid_private_key") from err
-    return f"0x{key}"
-
-
-@asynccontextmanager
-async def _logged_in(
-    hass: HomeAssistant, data: Mapping[str, Any]
-) -> AsyncIterator[WalletClient]:
-    """Log in with the entry data (to its broker, if it has one); disconnect when done."""
-    client = create_client(hass, data, {})
-    try:
-        await client.connect()
-        yield client
-    except ClearNodeBrokerChangedError as err:
-        raise BrokerChanged(err.actual) from err
-    except ClearNodeError as err:
-        raise InputError("base", translate(err).form_error) from err
-    except Exception as err:
-        LOGGER.exception("Unexpected error while logging in to the ClearNode")
-        raise InputError("base", "unknown") from err
-    finally:
-        await client.close()
-
-
-def _account(client: WalletClient) -> Account:
-    return Account(client.wallet_address, str(client.node_address))
-
-
-async def async_login(hass: HomeAssistant, data: Mapping[str, Any]) -> Account:
-    """Log in once with the entry data, then disconnect."""
-    async with _logged_in(hass, data) as client:
-        return _account(client)
-
-
-async def async_read_offer(
-    hass: HomeAssistant, data: Mapping[str, Any]
-) -> tuple[Account, AssetOffer]:
-    """Log in, then read the assets on offer and the wallet's unified balance."""
-    async with _logged_in(hass, data) as client:
-        assets = await client.get_assets()
-        balances = await client.get_balances()
-        return _account(client), AssetOffer.of(
-            offered_assets(assets),
-            {balance.asset: balance.amount for balance in balances},
-        )
-
-
-def _login_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Check the first form; the session key may spend nothing until caps are set."""
-    endpoint = validate_endpoint(user_input[CONF_ENDPOINT])
-    private_key = validate_private_key(user_input[CONF_PRIVATE_KEY])
-    with errors_on(CONF_APPLICATION):
-        application = validation.application(
-            user_input[CONF_APPLICATION], CONF_APPLICATION
-        )
-    return {
-        CONF_DIALECT: Dialect.V05.value,
-        CONF_ENDPOINT: endpoint,
-        CONF_PRIVATE_KEY: private_key,
-        CONF_APPLICATION: application,
-        CONF_ALLOWANCES: {},
-        CONF_SESSION_KEY_LIFETIME: int(user_input[CONF_SESSION_KEY_LIFETIME]),
-    }
-
-
-class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add a wallet on a ClearNode."""
+class NitroliteConfigFlow(EntryChangeFlow, domain=DOMAIN):
+    """Add a wallet on a node (Nitronode v1 or ClearNode v0.5)."""
 
     VERSION = 1
-    MINOR_VERSION = 2  # 1.2: the broker address is stored and pinned
+    MINOR_VERSION = 2  # 1.2: the node's address is stored and pinned
 
-    _new_broker_data: dict[str, Any]  # reconfigure data awaiting the new broker's OK
+    _endpoint: Endpoint  # set once the chosen endpoint answered
 
     def __init__(self) -> None:
         """Nothing is known before the first form."""
         self._data: dict[str, Any] = {}
+        self._options: dict[str, Any] = {}
         self._account: Account | None = None
         self._offer = AssetOffer({})
+        self._created_wallet: tuple[str, str] | None = None
+        self._received: Balance | None = None
 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> NitroliteOptionsFlow:  # noqa: ARG004
-        """Options: default asset, timeouts, retention, spending caps."""
+        """Options: default asset, timeouts, retention, polling, spending caps."""
         return NitroliteOptionsFlow()
 
     @classmethod
@@ -228,159 +140,256 @@ class NitroliteConfigFlow(ConfigFlow, domain=DOMAIN):
         """Payment presets."""
         return {SUBENTRY_TYPE_PRESET: PresetSubentryFlow}
 
+    def _show(
+        self,
+        step_id: str,
+        schema: vol.Schema | None = None,
+        error: InputError | None = None,
+        **placeholders: str,
+    ) -> ConfigFlowResult:
+        """Show a form, with the error that sent the user back to it, if any."""
+        errors = {} if error is None else {error.field: error.error}
+        if error is not None:
+            placeholders |= error.placeholders
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=schema,
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    # Where: the network ---------------------------------------------------------
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the endpoint, the wallet key and the session key's application."""
-        errors: dict[str, str] = {}
+        """Choose the Yellow sandbox, Yellow production, or another endpoint."""
+        error = None
+        if user_input is not None:
+            if (network := user_input[CONF_NETWORK]) == NETWORK_CUSTOM:
+                return await self.async_step_custom()
+            try:
+                return await self._async_probed(NETWORK_ENDPOINTS[network])
+            except InputError as err:
+                error = err
+        return self._show("user", USER_SCHEMA, error)
+
+    async def async_step_custom(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the endpoint of another node."""
+        error = None
         if user_input is not None:
             try:
-                data = _login_data(user_input)
-                account, offer = await async_read_offer(self.hass, data)
+                endpoint = validate_endpoint(user_input[CONF_ENDPOINT])
+                return await self._async_probed(endpoint)
             except InputError as err:
-                errors[err.field] = err.error
-            else:
-                await self.async_set_unique_id(account.unique_id)
-                self._abort_if_unique_id_configured()
-                data[CONF_NODE_ADDRESS] = account.broker_address
-                self._data, self._account, self._offer = data, account, offer
-                return await self.async_step_allowances()
-        schema = USER_SCHEMA
+                error = err
+        schema = self.add_suggested_values_to_schema(CUSTOM_SCHEMA, user_input or {})
+        return self._show("custom", schema, error)
+
+    async def _async_probed(self, url: str) -> ConfigFlowResult:
+        """Go on to the wallet once the endpoint speaks a dialect we support."""
+        self._endpoint = await async_probe(self.hass, url)
+        return await self.async_step_wallet()
+
+    # Who: the wallet ------------------------------------------------------------
+
+    async def async_step_wallet(
+        self,
+        user_input: dict[str, Any] | None = None,  # noqa: ARG002 - a menu
+    ) -> ConfigFlowResult:
+        """Use the user's wallet key, or create a wallet for Home Assistant."""
+        return self.async_show_menu(
+            step_id="wallet",
+            menu_options=[STEP_WALLET_KEY, STEP_CREATE_WALLET],
+            description_placeholders={
+                "endpoint": self._endpoint.url,
+                "node": _node_name(self._endpoint),
+            },
+        )
+
+    async def async_step_wallet_key(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the wallet's private key."""
+        error = None
         if user_input is not None:
-            safe_input = {k: v for k, v in user_input.items() if k != CONF_PRIVATE_KEY}
-            schema = self.add_suggested_values_to_schema(USER_SCHEMA, safe_input)
-        return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
+            try:
+                key = validate_private_key(user_input[CONF_PRIVATE_KEY])
+                return await self._async_wallet_chosen(key)
+            except InputError as err:
+                error = err
+        return self._show(STEP_WALLET_KEY, WALLET_KEY_SCHEMA, error)
+
+    async def async_step_create_wallet(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show a new wallet's address and key, once; go on when it is backed up."""
+        if self._created_wallet is None:
+            self._created_wallet = new_wallet_key()
+        key, address = self._created_wallet
+        error = None
+        if user_input is not None and not user_input[CONF_BACKED_UP]:
+            error = InputError(CONF_BACKED_UP, "backup_required")
+        elif user_input is not None:
+            try:
+                return await self._async_wallet_chosen(key)
+            except InputError as err:
+                error = err
+        return self._show(
+            STEP_CREATE_WALLET,
+            CREATE_WALLET_SCHEMA,
+            error,
+            address=address,
+            private_key=key,
+        )
+
+    async def _async_wallet_chosen(self, private_key: str) -> ConfigFlowResult:
+        """Continue with the settings of the node's dialect."""
+        endpoint = self._endpoint
+        self._data = {
+            CONF_DIALECT: endpoint.dialect.value,
+            CONF_ENDPOINT: endpoint.url,
+            CONF_PRIVATE_KEY: private_key,
+        }
+        if endpoint.node_address is not None:
+            self._data[CONF_NODE_ADDRESS] = endpoint.node_address
+        if endpoint.dialect is Dialect.V05:
+            return await self.async_step_clearnode()
+        self._data |= {
+            CONF_NODE_VERSION: endpoint.node_version,
+            CONF_FAUCET_URL: faucet_url(endpoint.url),
+        }
+        await self._async_read_offer()
+        if self._data[CONF_FAUCET_URL] and not any(self._offer.balances.values()):
+            return await self.async_step_faucet()
+        return await self.async_step_nitronode()
+
+    async def _async_read_offer(self) -> None:
+        """Read the offer; a wallet already added for this node ends the flow."""
+        account, self._offer = await async_read_offer(self.hass, self._data)
+        await self.async_set_unique_id(account.unique_id)
+        self._abort_if_unique_id_configured()
+        self._data[CONF_NODE_ADDRESS] = account.node_address
+        self._account = account
+
+    def _async_create_entry(self, caps: dict[str, str]) -> ConfigFlowResult:
+        assert self._account is not None
+        return self.async_create_entry(
+            title=self._account.wallet_address,
+            data={**self._data, CONF_ALLOWANCES: caps},
+            options=self._options,
+        )
+
+    # ClearNode v0.5: a session key with caps the node enforces ------------------
+
+    async def async_step_clearnode(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the session key's application and lifetime, then log in."""
+        error = None
+        if user_input is not None:
+            try:
+                self._data |= clearnode_settings(user_input)
+                await self._async_read_offer()
+            except InputError as err:
+                error = err
+            else:
+                return await self.async_step_allowances()
+        schema = self.add_suggested_values_to_schema(CLEARNODE_SCHEMA, user_input or {})
+        return self._show("clearnode", schema, error)
 
     async def async_step_allowances(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the spending cap of each asset, suggesting a tenth of the balance."""
-        assert self._account is not None
-        errors: dict[str, str] = {}
+        """Ask for the spending cap of each asset; log in with them to check."""
+        error = None
         if user_input is not None or not self._offer.assets:
             try:
-                data = {
-                    **self._data,
-                    CONF_ALLOWANCES: allowances_from_input(
-                        user_input or {}, self._offer.assets
-                    ),
-                }
-                await async_login(self.hass, data)
+                caps = allowances_from_input(user_input or {}, self._offer.assets)
+                await async_login(self.hass, {**self._data, CONF_ALLOWANCES: caps})
             except InputError as err:
-                errors[err.field] = err.error
+                error = err
             else:
-                return self.async_create_entry(
-                    title=self._account.wallet_address, data=data
-                )
+                return self._async_create_entry(caps)
         shown = user_input or as_numbers(self._offer.suggested_caps())
-        return self.async_show_form(
-            step_id=STEP_ALLOWANCES,
-            data_schema=allowances_schema(shown),
-            errors=errors,
-            description_placeholders={"balances": self._offer.describe()},
+        return self._show(
+            STEP_ALLOWANCES,
+            allowances_schema(shown),
+            error,
+            balances=self._offer.describe(),
         )
 
-    async def async_step_reauth(
-        self,
-        entry_data: Mapping[str, Any],  # noqa: ARG002
-    ) -> ConfigFlowResult:
-        """Start reauthentication after the ClearNode refused our login."""
-        return await self.async_step_reauth_confirm()
+    # Nitronode v1: test tokens, polling, caps Home Assistant enforces ------------
 
-    async def async_step_reauth_confirm(
+    async def async_step_faucet(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the wallet key again."""
-        entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
+        """Offer test tokens to a wallet that holds nothing, where a faucet is known."""
+        assert self._account is not None
+        error = None
         if user_input is not None:
+            if not user_input[CONF_REQUEST_TOKENS]:
+                return await self.async_step_nitronode()
             try:
-                key = validate_private_key(user_input[CONF_PRIVATE_KEY])
-                data = {**entry.data, CONF_PRIVATE_KEY: key}
-                account = await async_login(self.hass, data)
+                self._received = await async_fund_from_faucet(self.hass, self._data)
+                await self._async_read_offer()
             except InputError as err:
-                errors[err.field] = err.error
+                error = err
             else:
-                if reason := _account_mismatch(entry, account):
-                    return self.async_abort(reason=reason)
-                return self.async_update_reload_and_abort(entry, data=data)
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=REAUTH_SCHEMA,
-            errors=errors,
-            description_placeholders={"title": entry.title},
+                return await self.async_step_faucet_received()
+        return self._show(
+            "faucet", FAUCET_SCHEMA, error, address=self._account.wallet_address
         )
 
-    async def async_step_reconfigure(
+    async def async_step_faucet_received(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the endpoint or the wallet key (same wallet, same broker)."""
-        entry = self._get_reconfigure_entry()
-        if validation.is_root_application(entry.data[CONF_APPLICATION]):
-            return self.async_abort(reason="root_application")
-        errors: dict[str, str] = {}
+        """Show what the faucet sent."""
+        assert self._received is not None
         if user_input is not None:
-            try:
-                data = {
-                    **entry.data,
-                    CONF_ENDPOINT: validate_endpoint(user_input[CONF_ENDPOINT]),
-                }
-                if user_input.get(CONF_PRIVATE_KEY):
-                    data[CONF_PRIVATE_KEY] = validate_private_key(
-                        user_input[CONF_PRIVATE_KEY]
-                    )
-                account = await async_login(self.hass, data)
-            except BrokerChanged as err:
-                self._new_broker_data = {**data, CONF_NODE_ADDRESS: err.broker}
-                return await self.async_step_reconfigure_broker()
-            except InputError as err:
-                errors[err.field] = err.error
-            else:
-                return self._async_finish_reconfigure(entry, data, account)
-        suggested = {CONF_ENDPOINT: (user_input or entry.data)[CONF_ENDPOINT]}
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                RECONFIGURE_SCHEMA, suggested
-            ),
-            errors=errors,
+            return await self.async_step_nitronode()
+        return self._show(
+            "faucet_received",
+            amount=format_amount(self._received.amount),
+            asset=self._received.asset,
+            balances=self._offer.describe(),
         )
 
-    async def async_step_reconfigure_broker(
+    async def async_step_nitronode(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the trusted and the new broker; submitting trusts the new one."""
-        entry = self._get_reconfigure_entry()
-        data = self._new_broker_data
-        errors: dict[str, str] = {}
+        """Ask for the application id, the polling interval and the caps' window."""
+        error = None
         if user_input is not None:
             try:
-                account = await async_login(self.hass, data)
+                application, self._options = nitronode_settings(user_input)
             except InputError as err:
-                errors[err.field] = err.error
+                error = err
             else:
-                return self._async_finish_reconfigure(entry, data, account)
-        return self.async_show_form(
-            step_id="reconfigure_broker",
-            errors=errors,
-            description_placeholders={
-                "title": entry.title,
-                "expected": entry.data[CONF_NODE_ADDRESS],
-                "actual": data[CONF_NODE_ADDRESS],
-            },
-        )
+                self._data[CONF_APPLICATION] = application
+                return await self.async_step_local_allowances()
+        schema = self.add_suggested_values_to_schema(NITRONODE_SCHEMA, user_input or {})
+        return self._show("nitronode", schema, error)
 
-    def _async_finish_reconfigure(
-        self, entry: ConfigEntry, data: dict[str, Any], account: Account
+    async def async_step_local_allowances(
+        self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        if reason := _account_mismatch(entry, account):
-            return self.async_abort(reason=reason)
-        data = {**data, CONF_NODE_ADDRESS: account.broker_address}
-        return self.async_update_reload_and_abort(entry, data=data)
-
-
-def _account_mismatch(entry: ConfigEntry, account: Account) -> str | None:
-    """Return why the login belongs to another entry (the broker is pinned apart)."""
-    if not str(entry.unique_id).startswith(f"{account.wallet_address.lower()}_"):
-        return "wallet_mismatch"
-    return None
+        """Ask for the cap of each asset that Home Assistant itself enforces."""
+        error = None
+        if user_input is not None or not self._offer.assets:
+            try:
+                caps = allowances_from_input(user_input or {}, self._offer.assets)
+            except InputError as err:
+                error = err
+            else:
+                return self._async_create_entry(caps)
+        shown = user_input or as_numbers(self._offer.suggested_caps())
+        return self._show(
+            STEP_LOCAL_ALLOWANCES,
+            allowances_schema(shown),
+            error,
+            balances=self._offer.describe(),
+            window=str(self._options[CONF_CAPS_WINDOW]),
+        )

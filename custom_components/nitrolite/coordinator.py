@@ -15,7 +15,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from . import repairs
+from . import issues
 from .clearnode import (
     AppSession,
     AppSessionUpdated,
@@ -25,6 +25,7 @@ from .clearnode import (
     ClearNodeEvent,
     ConnectionState,
     ConnectionStateChanged,
+    Feature,
     Resynced,
     WalletClient,
 )
@@ -115,7 +116,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             await self.client.connect()
         except ClearNodeError as err:
             raise async_setup_error(self.hass, self.config_entry, err) from err
-        repairs.async_delete_issues(self.hass, self.config_entry)
+        issues.async_delete_issues(self.hass, self.config_entry)
 
     async def _async_setup(self) -> None:
         """Load the remembered sessions, then follow the client's events."""
@@ -228,8 +229,10 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self.data.connection_state = event.state
         if event.error is not None:
             translated = async_report(self.hass, self.config_entry, event.error)
-            if translated.issue is None and isinstance(
-                event.error, ClearNodeAuthenticationError
+            if (
+                translated.issue is None
+                and isinstance(event.error, ClearNodeAuthenticationError)
+                and Feature.LOGIN in self.client.features
             ):
                 self.config_entry.async_start_reauth(self.hass)
         if event.state is not ConnectionState.CONNECTED and self.last_update_success:
@@ -387,7 +390,7 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     def _async_listing_taken(self) -> None:
         """Mark the state current again (read in full); read the shares it lacks."""
         self.data.connection_state = ConnectionState.CONNECTED
-        repairs.async_delete_connection_issues(self.hass, self.config_entry)
+        issues.async_delete_connection_issues(self.hass, self.config_entry)
         if not self.last_update_success:
             LOGGER.info("Reconnected to the ClearNode at %s", self._endpoint)
         self.async_set_updated_data(self.data)

@@ -21,13 +21,15 @@ from homeassistant.exceptions import (
 )
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
-from . import repairs
+from . import issues
 from .clearnode import (
     ClearNodeAuthenticationError,
     ClearNodeBrokerChangedError,
     ClearNodeError,
     ClearNodeValidationError,
+    Feature,
 )
+from .client import entry_features
 from .const import (
     DOMAIN,
     ISSUE_ALLOWANCE_EXHAUSTED,
@@ -65,10 +67,14 @@ _TRANSLATIONS: dict[str, _Translation] = {
     "broker_changed": _Translation(
         "broker_changed", ("expected", "actual"), ISSUE_BROKER_CHANGED, "broker_changed"
     ),
+    "faucet_limit": _Translation("faucet_limit", form_error="faucet_limit"),
+    "faucet": _Translation("faucet_refused", ("reason",), form_error="faucet_refused"),
     "timeout": _Translation("timeout"),
     "connection": _Translation("not_connected"),
     "error": _Translation("communication_error", ("error",)),
 }
+# Issues that only apply where the entry's node has the feature.
+_ISSUE_NEEDS = {ISSUE_CLOCK_SKEW: Feature.TIMESTAMP_WINDOW}
 
 
 def _row(err: ClearNodeError) -> _Translation:
@@ -124,11 +130,16 @@ def async_report(
 ) -> Translated:
     """Translate a library error and raise the repair issue that fixes it, if any."""
     translated = translate(err)
-    if translated.issue is not None:
-        repairs.async_create_issue(
+    if translated.issue is not None and _applies(hass, entry, translated.issue):
+        issues.async_create_issue(
             hass, entry, translated.issue, **translated.placeholders
         )
     return translated
+
+
+def _applies(hass: HomeAssistant, entry: ConfigEntry, issue: str) -> bool:
+    needed = _ISSUE_NEEDS.get(issue)
+    return needed is None or needed in entry_features(hass, entry)
 
 
 def service_error(key: str, **placeholders: str) -> HomeAssistantError:
@@ -152,10 +163,15 @@ def translated_errors(hass: HomeAssistant, entry: ConfigEntry) -> Iterator[None]
 def async_setup_error(
     hass: HomeAssistant, entry: ConfigEntry, err: ClearNodeError
 ) -> HomeAssistantError:
-    """Return what a failed first login raises: stop, re-authenticate, or retry."""
+    """Return what a failed first login raises: stop, re-authenticate, or retry.
+
+    Only a node with a login can refuse one: nowhere else is the key asked again.
+    """
     if isinstance(err, ClearNodeBrokerChangedError):
         return async_report(hass, entry, err).error(ConfigEntryError)
-    if isinstance(err, ClearNodeAuthenticationError):
+    if isinstance(err, ClearNodeAuthenticationError) and Feature.LOGIN in (
+        entry_features(hass, entry)
+    ):
         return _error(ConfigEntryAuthFailed, "authentication_failed", {})
     return _error(ConfigEntryNotReady, "cannot_connect", {"error": str(err)})
 

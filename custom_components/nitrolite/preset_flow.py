@@ -28,7 +28,8 @@ else:
     import voluptuous as vol
 
 from . import validation
-from .clearnode import format_amount
+from .clearnode import V1_PROTOCOL, Feature, format_amount
+from .client import entry_features
 from .const import (
     CONF_APPLICATION,
     CONF_ASSET,
@@ -59,6 +60,7 @@ from .forms import (
 
 SECTION_ADVANCED = "advanced"
 MAX_WEIGHT = 1_000_000
+MAX_V1_WEIGHT = 255  # weights and quorum of definitions without a protocol are uint8
 MAX_CHALLENGE_SECONDS = 31_536_000
 
 
@@ -71,28 +73,35 @@ def _asset_selector(offered: Sequence[str] | None) -> SelectSelector | TextSelec
     )
 
 
-def _preset_schema(application: str, offered: Sequence[str] | None) -> vol.Schema:
-    """Build the preset form; the app definition sits in a collapsed section."""
-    advanced = vol.Schema(
-        {
-            vol.Required(CONF_PROTOCOL, default=DEFAULT_PROTOCOL): SelectSelector(
-                SelectSelectorConfig(options=list(PROTOCOLS))
-            ),
-            vol.Required(CONF_OWN_WEIGHT, default=DEFAULT_OWN_WEIGHT): number_field(
-                0, MAX_WEIGHT
-            ),
-            vol.Required(
-                CONF_COUNTERPARTY_WEIGHT, default=DEFAULT_COUNTERPARTY_WEIGHT
-            ): number_field(0, MAX_WEIGHT),
-            vol.Required(CONF_QUORUM, default=DEFAULT_QUORUM): number_field(
-                1, MAX_WEIGHT
-            ),
-            vol.Required(CONF_CHALLENGE, default=DEFAULT_CHALLENGE): number_field(
-                0, MAX_CHALLENGE_SECONDS, "s"
-            ),
-            vol.Required(CONF_APPLICATION, default=application): TEXT_FIELD,
-        }
-    )
+def _preset_schema(
+    application: str, offered: Sequence[str] | None, features: frozenset[Feature]
+) -> vol.Schema:
+    """Build the preset form; the app definition sits in a collapsed section.
+
+    Where sessions have no protocol version (v1), they have no challenge period
+    either, and weights and quorum are at most 255.
+    """
+    protocols = Feature.SESSION_PROTOCOLS in features
+    max_weight = MAX_WEIGHT if protocols else MAX_V1_WEIGHT
+    advanced: dict[vol.Marker, Any] = {}
+    if protocols:
+        advanced[vol.Required(CONF_PROTOCOL, default=DEFAULT_PROTOCOL)] = (
+            SelectSelector(SelectSelectorConfig(options=list(PROTOCOLS)))
+        )
+    advanced |= {
+        vol.Required(CONF_OWN_WEIGHT, default=DEFAULT_OWN_WEIGHT): number_field(
+            0, max_weight
+        ),
+        vol.Required(
+            CONF_COUNTERPARTY_WEIGHT, default=DEFAULT_COUNTERPARTY_WEIGHT
+        ): number_field(0, max_weight),
+        vol.Required(CONF_QUORUM, default=DEFAULT_QUORUM): number_field(1, max_weight),
+    }
+    if protocols:
+        advanced[vol.Required(CONF_CHALLENGE, default=DEFAULT_CHALLENGE)] = (
+            number_field(0, MAX_CHALLENGE_SECONDS, "s")
+        )
+    advanced[vol.Required(CONF_APPLICATION, default=application)] = TEXT_FIELD
     return vol.Schema(
         {
             vol.Required(CONF_NAME): TEXT_FIELD,
@@ -100,28 +109,34 @@ def _preset_schema(application: str, offered: Sequence[str] | None) -> vol.Schem
             vol.Required(CONF_ASSET): _asset_selector(offered),
             vol.Required(CONF_DEPOSIT): AMOUNT_FIELD,
             vol.Required(CONF_UNIT_PRICE): AMOUNT_FIELD,
-            vol.Required(SECTION_ADVANCED): section(advanced, {"collapsed": True}),
+            vol.Required(SECTION_ADVANCED): section(
+                vol.Schema(advanced), {"collapsed": True}
+            ),
         }
     )
 
 
-def _advanced_settings(advanced: Mapping[str, Any]) -> dict[str, Any]:
+def _advanced_settings(
+    advanced: Mapping[str, Any], features: frozenset[Feature]
+) -> dict[str, Any]:
     """Check the app definition: our weight alone, and only ours, reaches the quorum."""
     own_weight = int(advanced[CONF_OWN_WEIGHT])
     counterparty_weight = int(advanced[CONF_COUNTERPARTY_WEIGHT])
     quorum = int(advanced[CONF_QUORUM])
+    protocols = Feature.SESSION_PROTOCOLS in features
+    application_rule = (
+        validation.application if protocols else validation.application_id
+    )
     with errors_on("base"):
         validation.check_own_weight_reaches_quorum(own_weight, quorum)
         validation.check_others_need_us(counterparty_weight, quorum)
-        application = validation.application(
-            advanced[CONF_APPLICATION], CONF_APPLICATION
-        )
+        application = application_rule(advanced[CONF_APPLICATION], CONF_APPLICATION)
     return {
-        CONF_PROTOCOL: advanced[CONF_PROTOCOL],
+        CONF_PROTOCOL: advanced[CONF_PROTOCOL] if protocols else V1_PROTOCOL,
         CONF_OWN_WEIGHT: own_weight,
         CONF_COUNTERPARTY_WEIGHT: counterparty_weight,
         CONF_QUORUM: quorum,
-        CONF_CHALLENGE: int(advanced[CONF_CHALLENGE]),
+        CONF_CHALLENGE: int(advanced[CONF_CHALLENGE]) if protocols else 0,
         CONF_APPLICATION: application,
     }
 
@@ -135,7 +150,10 @@ def _preset_asset(value: str, offered: Sequence[str]) -> str:
 
 
 def preset_from_input(
-    user_input: Mapping[str, Any], wallet: str, offered: Sequence[str]
+    user_input: Mapping[str, Any],
+    wallet: str,
+    offered: Sequence[str],
+    features: frozenset[Feature],
 ) -> dict[str, Any]:
     """Validate the preset form; return the subentry data."""
     with errors_on(CONF_COUNTERPARTY):
@@ -159,7 +177,7 @@ def preset_from_input(
         CONF_ASSET: asset,
         CONF_DEPOSIT: format_amount(deposit),
         CONF_UNIT_PRICE: format_amount(unit_price),
-        **_advanced_settings(user_input[SECTION_ADVANCED]),
+        **_advanced_settings(user_input[SECTION_ADVANCED], features),
     }
 
 
@@ -206,10 +224,13 @@ class PresetSubentryFlow(ConfigSubentryFlow):
         editing = self._get_reconfigure_subentry() if step_id == "reconfigure" else None
         if self._offered is None:
             self._offered = await async_offered_assets(entry)
+        features = entry_features(self.hass, entry)
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
-                data = preset_from_input(user_input, _wallet(entry), self._offered)
+                data = preset_from_input(
+                    user_input, _wallet(entry), self._offered, features
+                )
                 self._check_name_free(entry, data[CONF_NAME], editing)
             except InputError as err:
                 errors[err.field] = err.error
@@ -226,7 +247,8 @@ class PresetSubentryFlow(ConfigSubentryFlow):
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
-                _preset_schema(entry.data[CONF_APPLICATION], self._offered), suggested
+                _preset_schema(entry.data[CONF_APPLICATION], self._offered, features),
+                suggested,
             ),
             errors=errors,
         )

@@ -25,6 +25,7 @@ from . import validation
 from .clearnode import Allocation, AppDefinition, AppSession
 from .const import DEFAULT_CHALLENGE, DEFAULT_PROTOCOL, DOMAIN, PROTOCOLS
 from .data import NitroliteConfigEntry, NitroliteRuntimeData
+from .faucet import async_request_test_tokens
 from .presets import Preset, PresetManager
 from .serialize import RESPONSE_FIELDS, balance_json, session_json, transaction_json
 
@@ -58,6 +59,7 @@ SERVICE_CLOSE_APP_SESSION = "close_app_session"
 SERVICE_TRANSFER = "transfer"
 SERVICE_GET_BALANCES = "get_balances"
 SERVICE_GET_APP_SESSIONS = "get_app_sessions"
+SERVICE_REQUEST_TEST_TOKENS = "request_test_tokens"
 
 INTENTS = ("operate", "deposit", "withdraw")
 SESSION_STATUSES = ("open", "closed")
@@ -149,6 +151,7 @@ TRANSFER_SCHEMA = vol.Schema(
     }
 )
 GET_BALANCES_SCHEMA = vol.Schema(ENTRY_SCHEMA)
+REQUEST_TEST_TOKENS_SCHEMA = vol.Schema(ENTRY_SCHEMA)
 GET_APP_SESSIONS_SCHEMA = vol.Schema(
     {
         **ENTRY_SCHEMA,
@@ -384,6 +387,11 @@ async def _async_get_app_sessions(call: ServiceCall) -> ServiceResponse:
     return {"app_sessions": [_session_response(session) for session in sessions]}
 
 
+async def _async_request_test_tokens(call: ServiceCall) -> ServiceResponse:
+    received = await async_request_test_tokens(_runtime(call).client)
+    return balance_json(received)
+
+
 type _Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
 
 _SERVICES: dict[str, tuple[_Handler, vol.Schema, SupportsResponse]] = {
@@ -417,6 +425,11 @@ _SERVICES: dict[str, tuple[_Handler, vol.Schema, SupportsResponse]] = {
         _async_get_app_sessions,
         GET_APP_SESSIONS_SCHEMA,
         SupportsResponse.ONLY,
+    ),
+    SERVICE_REQUEST_TEST_TOKENS: (
+        _async_request_test_tokens,
+        REQUEST_TEST_TOKENS_SCHEMA,
+        SupportsResponse.OPTIONAL,
     ),
 }
 

@@ -7,6 +7,7 @@ translation key as the error of the form field.
 from __future__ import annotations
 
 from decimal import Decimal
+import re
 
 from homeassistant.exceptions import ServiceValidationError
 
@@ -21,6 +22,8 @@ from .const import DOMAIN
 # The ClearNode treats a session key of this application as its root key: no
 # application and no spending-cap checks apply to it.
 ROOT_APPLICATION = "clearnode"
+# What a node without session protocols (Nitronode v1) accepts as an application id.
+_APPLICATION_ID = re.compile(r"[a-z0-9_-]{1,66}")
 _SHOWN_CHARS = 48
 
 
@@ -80,6 +83,16 @@ def application(value: str, field: str) -> str:
         raise validation_error("invalid_application", field=field)
     if is_root_application(name):
         raise validation_error("root_application", field=field, application=name)
+    return name
+
+
+def application_id(value: str, field: str) -> str:
+    """Return an application id of a v1 node: 1 to 66 of a-z, 0-9, _ and -."""
+    name = application(value, field)
+    if not _APPLICATION_ID.fullmatch(name):
+        raise validation_error(
+            "invalid_application_id", field=field, value=_shown(name)
+        )
     return name
 
 

@@ -131,13 +131,21 @@ class FlowDialog:
 
 
 class AddWalletFlow(FlowDialog):
-    """The integration's config flow: connect a wallet to a ClearNode, then set its caps."""
+    """The integration's config flow: a network, a wallet, then the node's settings."""
 
-    async def enter(self, endpoint: str, private_key: str) -> None:
-        """Enter the ClearNode and the wallet key (the first form)."""
-        await self.fill(
-            {"ClearNode endpoint": endpoint, "Wallet private key": private_key}
-        )
+    async def choose_network(self, network: str) -> None:
+        """Pick a network on the first form and go on."""
+        await self.root.get_by_role("radio", name=network).check()
+        await self.submit()
+
+    async def enter_endpoint(self, endpoint: str) -> None:
+        """Type a custom endpoint and go on."""
+        await self.fill({"Node endpoint": endpoint})
+        await self.submit()
+
+    async def pick(self, option: str) -> None:
+        """Pick an option of a menu step."""
+        await self.root.get_by_text(option, exact=True).click()
 
 
 class PresetFlow(FlowDialog):

@@ -40,32 +40,34 @@ async def test_adding_the_wallet_explains_each_refused_field(
 ) -> None:
     """Refused fields show their errors next to them; then the wallet is added with caps.
 
-    An insecure endpoint and a malformed key are refused on the first form; the second
-    form offers one cap per asset of the ClearNode, suggested from the balance, and
-    refuses a cap that is not an amount.
+    The local ClearNode is a custom endpoint: an insecure one is refused, then the
+    wallet key, a malformed one first; the caps form offers one cap per asset of the
+    ClearNode, suggested from the balance, and refuses a cap that is not an amount.
     """
     flow = await IntegrationsDashboard(ui).add_integration("Nitrolite")
-    await expect(flow.title).to_have_text("Connect a wallet to a ClearNode")
-    await flow.enter(servers.clearnode, DEMO_WALLET_KEY)
+    await expect(flow.title).to_have_text("Add a wallet: choose the network")
     await ui.screenshot("readme/config-flow", flow.window)
+    await flow.choose_network("Custom endpoint")
 
-    await flow.fill({"ClearNode endpoint": "ws://clearnode.example.com/ws"})
-    await flow.submit()
-    await expect(flow.error_next_to("ClearNode endpoint")).to_have_text(
+    await flow.enter_endpoint("ws://clearnode.example.com/ws")
+    await expect(flow.error_next_to("Node endpoint")).to_have_text(
         "Use wss://. Plain ws:// is only allowed for this machine or a private network."
     )
-    await expect(flow.error_next_to("Wallet private key")).to_have_count(0)
     await ui.screenshot("config-flow-insecure-endpoint", flow.window)
+    await flow.enter_endpoint(servers.clearnode)
 
-    await flow.enter(servers.clearnode, "0x1234")
+    await expect(flow.root).to_contain_text("answers as ClearNode v0.5")
+    await flow.pick("Use my wallet key")
+    await flow.fill({"Wallet private key": "0x1234"})
     await flow.submit()
     await expect(flow.error_next_to("Wallet private key")).to_have_text(
         "This is not a valid private key (64 hexadecimal digits, with or without 0x)."
     )
-    await expect(flow.error_next_to("ClearNode endpoint")).to_have_count(0)
     await ui.screenshot("config-flow-bad-key", flow.window)
-
     await flow.fill({"Wallet private key": DEMO_WALLET_KEY})
+    await flow.submit()
+
+    await expect(flow.title).to_have_text("Session key on the ClearNode")
     await flow.submit()
     await expect(flow.title).to_have_text("Spending caps of the session key")
     await expect(flow.root).to_contain_text("0 means this key may not spend that asset")

@@ -16,16 +16,19 @@ from typing import Any
 import pytest
 
 from devtools.develop import (
-    DEMO_CAPS,
-    DEMO_ENTRY,
     DEMO_FUNDS,
     DEMO_PRESET,
     OWNER,
     OWNER_PASSWORD,
+    demo_entry_forms,
 )
 from devtools.homeassistant import HomeAssistantProcess, free_port
 from local_clearnode import LocalClearNode
-from local_clearnode.constants import DEMO_COUNTERPARTY_ADDRESS, DEMO_WALLET_ADDRESS
+from local_clearnode.constants import (
+    DEMO_COUNTERPARTY_ADDRESS,
+    DEMO_WALLET_ADDRESS,
+    DEMO_WALLET_KEY,
+)
 
 pytestmark = [pytest.mark.timeout(420), pytest.mark.usefixtures("socket_enabled")]
 
@@ -87,11 +90,11 @@ async def test_user_opens_pays_and_closes_a_session(
 ) -> None:
     """Configure from the UI's API, open, pay, close, then survive a ClearNode outage."""
     result = await hass_process.run_config_flow(
-        "nitrolite", DEMO_ENTRY | {"endpoint": clearnode.url}, DEMO_CAPS
+        "nitrolite", *demo_entry_forms(clearnode.url)
     )
     assert result["type"] == "create_entry"
     assert result["title"].lower().startswith(DEMO_WALLET_ADDRESS.lower()[:6])
-    assert DEMO_ENTRY["private_key"][2:] not in str(result)
+    assert DEMO_WALLET_KEY[2:] not in str(result)
     preset = await hass_process.run_subentry_flow(
         result["result"]["entry_id"], "preset", DEMO_PRESET
     )

@@ -26,6 +26,7 @@ from custom_components.nitrolite.const import (
     DOMAIN,
 )
 from local_clearnode import LocalClearNode
+from local_nitronode import LocalNitronode
 
 # Public test vector keys (never real funds).
 WALLET_KEY = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
@@ -42,6 +43,7 @@ FUNDING = {
     WALLET: {"usdc": Decimal(100), "ytest.usd": Decimal(50)},
     COUNTERPARTY: {"usdc": Decimal(20)},
 }
+V1_FUNDING = {WALLET: {"yusd": Decimal(100), "usdc": Decimal(30)}}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -67,6 +69,20 @@ async def clearnode(socket_enabled: None) -> AsyncIterator[LocalClearNode]:
     async with LocalClearNode(
         host="127.0.0.1", port=0, fund=FUNDING, broker_key=BROKER_KEY
     ) as node:
+        yield node
+
+
+@pytest.fixture
+async def nitronode(socket_enabled: None) -> AsyncIterator[LocalNitronode]:
+    """Run a Nitronode v1.4 on a free loopback port; WALLET holds 100 yusd, 30 usdc."""
+    async with LocalNitronode(fund=V1_FUNDING) as node:
+        yield node
+
+
+@pytest.fixture
+async def empty_nitronode(socket_enabled: None) -> AsyncIterator[LocalNitronode]:
+    """Run a Nitronode v1.4 (with its faucet) on which no wallet holds anything yet."""
+    async with LocalNitronode() as node:
         yield node
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
@@ -18,6 +18,8 @@ from custom_components.nitrolite.allowances import suggested_cap
 from custom_components.nitrolite.clearnode import (
     ClearNodeAuthenticationError,
     ClearNodeClockSkewError,
+    ProbeOutcome,
+    ProbeResult,
 )
 from custom_components.nitrolite.const import (
     CONF_ALLOWANCES,
@@ -43,9 +45,11 @@ from .conftest import (
     WALLET_KEY,
     setup_entry,
 )
+from .flow_helpers import configure, enter_key, start_flow, suggested_values
 from .helpers import call, wait_for
 
 CONNECT = "custom_components.nitrolite.clearnode.ClearNodeClient.connect"
+PROBE = "custom_components.nitrolite.onboarding.probe"
 # Malformed or out-of-bounds amounts a number field can carry.
 BAD_AMOUNTS = [
     pytest.param(-1, id="negative"),
@@ -57,48 +61,28 @@ BAD_AMOUNTS = [
 ]
 
 
-def user_input(node: LocalClearNode, **changes: Any) -> dict[str, Any]:
-    """Return what a user types into the first form."""
-    return {
-        CONF_ENDPOINT: node.url,
-        CONF_PRIVATE_KEY: WALLET_KEY.removeprefix("0x"),
-        CONF_APPLICATION: "home-assistant",
-        CONF_SESSION_KEY_LIFETIME: 24,
-        **changes,
-    }
+CLEARNODE_SETTINGS = {CONF_APPLICATION: "home-assistant", CONF_SESSION_KEY_LIFETIME: 24}
 
 
-async def start_user_flow(hass: HomeAssistant) -> str:
-    """Start user flow."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {}
-    return result["flow_id"]
+async def reach_clearnode_step(
+    hass: HomeAssistant, node: LocalClearNode, key: str = WALLET_KEY
+) -> str:
+    """Choose the node's endpoint and enter the key; return the flow at its settings."""
+    result = await enter_key(hass, node.url, key.removeprefix("0x"))
+    assert result["step_id"] == "clearnode", result
+    return str(result["flow_id"])
 
 
 async def log_in(hass: HomeAssistant, node: LocalClearNode) -> dict[str, Any]:
-    """Pass the first form; return the spending-caps form."""
-    flow_id = await start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, user_input(node))
+    """Pass the ClearNode's settings; return the spending-caps form."""
+    flow_id = await reach_clearnode_step(hass, node)
+    result = await configure(hass, flow_id, CLEARNODE_SETTINGS)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "allowances"
-    return dict(result)
+    return result
 
 
-def suggested_values(result: dict[str, Any]) -> dict[str, Any]:
-    """Return what a form shows pre-filled, by field name (what the UI submits)."""
-    schema = result["data_schema"]
-    assert schema is not None
-    return {
-        str(key): key.description["suggested_value"]
-        for key in schema.schema
-        if key.description
-    }
-
-
-# Adding a wallet ----------------------------------------------------------------
+# Adding a wallet on a ClearNode v0.5 ------------------------------------------------
 
 
 async def test_user_flow_logs_in_then_asks_for_a_cap_per_offered_asset(
@@ -116,9 +100,7 @@ async def test_user_flow_logs_in_then_asks_for_a_cap_per_offered_asset(
         "balances": "- usdc: 100\n- ytest.usd: 50"
     }
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"usdc": 7.5, "ytest.usd": 0}
-    )
+    result = await configure(hass, result["flow_id"], {"usdc": 7.5, "ytest.usd": 0})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == WALLET
     assert result["data"] == {
@@ -130,6 +112,7 @@ async def test_user_flow_logs_in_then_asks_for_a_cap_per_offered_asset(
         CONF_SESSION_KEY_LIFETIME: 24,
         CONF_NODE_ADDRESS: clearnode.broker_address,
     }
+    assert result["options"] == {}
     entry = result["result"]
     assert entry.unique_id == f"{WALLET}_{clearnode.broker_address}".lower()
     assert not any(secret in caplog.text for secret in SECRETS)
@@ -138,15 +121,10 @@ async def test_user_flow_logs_in_then_asks_for_a_cap_per_offered_asset(
 async def test_accepting_every_default_gives_a_working_product(
     hass: HomeAssistant, clearnode: LocalClearNode
 ) -> None:
-    """Only the endpoint and key typed, every suggestion kept: a deposit within it works."""
-    flow_id = await start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id,
-        {CONF_ENDPOINT: clearnode.url, CONF_PRIVATE_KEY: WALLET_KEY},
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], suggested_values(dict(result))
-    )
+    """Only the endpoint and key typed, every default kept: a deposit within it works."""
+    flow_id = await reach_clearnode_step(hass, clearnode)
+    result = await configure(hass, flow_id, {})
+    result = await configure(hass, flow_id, suggested_values(result))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
@@ -169,9 +147,7 @@ async def test_a_cap_of_zero_means_the_key_may_not_spend_that_asset(
 ) -> None:
     """0 refuses every deposit of that asset; the other asset stays usable."""
     result = await log_in(hass, clearnode)
-    await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"usdc": 0, "ytest.usd": 5}
-    )
+    await configure(hass, result["flow_id"], {"usdc": 0, "ytest.usd": 5})
     await hass.async_block_till_done()
 
     with pytest.raises(HomeAssistantError) as err:
@@ -217,10 +193,8 @@ async def test_a_clearnode_offering_no_asset_needs_no_caps(
     async with LocalClearNode(
         host="127.0.0.1", port=0, broker_key=BROKER_KEY, assets=()
     ) as node:
-        flow_id = await start_user_flow(hass)
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, user_input(node)
-        )
+        flow_id = await reach_clearnode_step(hass, node)
+        result = await configure(hass, flow_id, CLEARNODE_SETTINGS)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_ALLOWANCES] == {}
@@ -248,16 +222,12 @@ async def test_caps_step_refuses_malformed_or_huge_values(
 ) -> None:
     """Each bad cap is the field's translated error; nothing is created until fixed."""
     result = await log_in(hass, clearnode)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"usdc": value, "ytest.usd": 5}
-    )
+    result = await configure(hass, result["flow_id"], {"usdc": value, "ytest.usd": 5})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"usdc": "invalid_amount"}
     assert not hass.config_entries.async_entries(DOMAIN)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"usdc": 10, "ytest.usd": 5}
-    )
+    result = await configure(hass, result["flow_id"], {"usdc": 10, "ytest.usd": 5})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -267,97 +237,116 @@ async def test_caps_step_reports_a_clearnode_gone_meanwhile(
     """The caps are checked by logging in with them; an outage is reported, then passes."""
     result = await log_in(hass, clearnode)
     await clearnode.stop()
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"usdc": 10, "ytest.usd": 5}
-    )
+    result = await configure(hass, result["flow_id"], {"usdc": 10, "ytest.usd": 5})
     assert result["errors"] == {"base": "cannot_connect"}
 
     await clearnode.start()
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"usdc": 10, "ytest.usd": 5}
-    )
+    result = await configure(hass, result["flow_id"], {"usdc": 10, "ytest.usd": 5})
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_user_flow_aborts_for_an_already_configured_wallet(
     hass: HomeAssistant, clearnode: LocalClearNode, config_entry: MockConfigEntry
 ) -> None:
-    """User flow aborts for an already configured wallet, before asking for caps."""
+    """The same wallet on the same ClearNode aborts at the login, before the caps."""
     config_entry.add_to_hass(hass)
-    flow_id = await start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, user_input(clearnode)
-    )
+    flow_id = await reach_clearnode_step(hass, clearnode)
+    result = await configure(hass, flow_id, CLEARNODE_SETTINGS)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
 
 @pytest.mark.parametrize(
-    ("changes", "field", "error"),
+    ("endpoint", "error"),
     [
-        ({CONF_ENDPOINT: "wss://"}, CONF_ENDPOINT, "invalid_endpoint"),
-        ({CONF_ENDPOINT: "wss://[::1"}, CONF_ENDPOINT, "invalid_endpoint"),
-        ({CONF_ENDPOINT: "https://node.example/ws"}, CONF_ENDPOINT, "invalid_endpoint"),
-        ({CONF_ENDPOINT: "ws://node.example/ws"}, CONF_ENDPOINT, "insecure_endpoint"),
-        ({CONF_ENDPOINT: "ws://8.8.8.8/ws"}, CONF_ENDPOINT, "insecure_endpoint"),
-        ({CONF_PRIVATE_KEY: "0x1234"}, CONF_PRIVATE_KEY, "invalid_private_key"),
-        ({CONF_PRIVATE_KEY: "zz" * 32}, CONF_PRIVATE_KEY, "invalid_private_key"),
-        ({CONF_APPLICATION: "  "}, CONF_APPLICATION, "invalid_application"),
-        ({CONF_APPLICATION: "clearnode"}, CONF_APPLICATION, "root_application"),
-        ({CONF_APPLICATION: " ClearNode "}, CONF_APPLICATION, "root_application"),
+        ("wss://", "invalid_endpoint"),
+        ("wss://[::1", "invalid_endpoint"),
+        ("https://node.example/ws", "invalid_endpoint"),
+        ("ws://node.example/ws", "insecure_endpoint"),
+        ("ws://8.8.8.8/ws", "insecure_endpoint"),
     ],
 )
-async def test_user_flow_rejects_bad_input_then_recovers(
-    hass: HomeAssistant,
-    clearnode: LocalClearNode,
-    changes: dict[str, Any],
-    field: str,
-    error: str,
+async def test_a_bad_custom_endpoint_is_refused_next_to_it_then_recovers(
+    hass: HomeAssistant, clearnode: LocalClearNode, endpoint: str, error: str
 ) -> None:
-    """User flow rejects bad input then recovers."""
-    flow_id = await start_user_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, user_input(clearnode, **changes)
-    )
+    """A malformed or insecure URL is the field's error; nothing is probed for it."""
+    flow_id = await start_flow(hass)
+    await configure(hass, flow_id, {"network": "custom"})
+    with patch(PROBE) as probe:
+        result = await configure(hass, flow_id, {CONF_ENDPOINT: endpoint})
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {field: error}
+    assert result["errors"] == {CONF_ENDPOINT: error}
+    probe.assert_not_called()
 
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, user_input(clearnode)
+    result = await configure(hass, flow_id, {CONF_ENDPOINT: clearnode.url})
+    assert result["step_id"] == "wallet"
+
+
+@pytest.mark.parametrize("key", ["0x1234", "zz" * 32])
+async def test_a_malformed_key_is_refused_next_to_it_then_recovers(
+    hass: HomeAssistant, clearnode: LocalClearNode, key: str
+) -> None:
+    """A key that is not 64 hexadecimal digits is the field's error."""
+    result = await enter_key(hass, clearnode.url, key)
+    assert result["errors"] == {CONF_PRIVATE_KEY: "invalid_private_key"}
+
+    result = await configure(hass, result["flow_id"], {CONF_PRIVATE_KEY: WALLET_KEY})
+    assert result["step_id"] == "clearnode"
+
+
+@pytest.mark.parametrize(
+    ("application", "error"),
+    [
+        ("  ", "invalid_application"),
+        ("clearnode", "root_application"),
+        (" ClearNode ", "root_application"),
+    ],
+)
+async def test_a_bad_application_name_is_refused_next_to_it_then_recovers(
+    hass: HomeAssistant, clearnode: LocalClearNode, application: str, error: str
+) -> None:
+    """No name, or the ClearNode's own, is refused before anything is sent."""
+    flow_id = await reach_clearnode_step(hass, clearnode)
+    result = await configure(
+        hass, flow_id, {**CLEARNODE_SETTINGS, CONF_APPLICATION: application}
     )
+    assert result["errors"] == {CONF_APPLICATION: error}
+
+    result = await configure(hass, flow_id, CLEARNODE_SETTINGS)
     assert result["step_id"] == "allowances"
 
 
-async def test_user_flow_accepts_ws_to_private_network_hosts(
-    hass: HomeAssistant, clearnode: LocalClearNode
+@pytest.mark.parametrize(
+    "endpoint", ["ws://localhost:1/ws", "ws://192.168.1.20:1/ws", "ws://[::1]:1/ws"]
+)
+async def test_plain_ws_is_probed_for_this_machine_and_private_networks(
+    hass: HomeAssistant, endpoint: str
 ) -> None:
-    """ws:// is fine for localhost and private addresses (the login then fails here)."""
-    flow_id = await start_user_flow(hass)
-    for endpoint in ("ws://localhost:1/ws", "ws://192.168.1.20:1/ws"):
-        with patch(CONNECT, side_effect=ClearNodeAuthenticationError("refused")):
-            result = await hass.config_entries.flow.async_configure(
-                flow_id, user_input(clearnode, **{CONF_ENDPOINT: endpoint})
-            )
-        assert result["errors"] == {"base": "invalid_auth"}
+    """ws:// to a private host is accepted and asked what it speaks."""
+    flow_id = await start_flow(hass)
+    await configure(hass, flow_id, {"network": "custom"})
+    with patch(PROBE, return_value=ProbeResult(ProbeOutcome.UNREACHABLE)) as probe:
+        result = await configure(hass, flow_id, {CONF_ENDPOINT: endpoint})
+
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert probe.call_args.args[1] == endpoint
 
 
 async def test_user_flow_reports_an_unreachable_clearnode(
     hass: HomeAssistant, clearnode: LocalClearNode
 ) -> None:
-    """User flow reports an unreachable clearnode."""
-    flow_id = await start_user_flow(hass)
+    """An endpoint nothing answers at is a form-wide error; it passes once it answers."""
+    flow_id = await start_flow(hass)
+    await configure(hass, flow_id, {"network": "custom"})
     await clearnode.stop()
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, user_input(clearnode)
-    )
+    result = await configure(hass, flow_id, {CONF_ENDPOINT: clearnode.url})
+    assert result["step_id"] == "custom"
     assert result["errors"] == {"base": "cannot_connect"}
 
     await clearnode.start()
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, user_input(clearnode)
-    )
-    assert result["step_id"] == "allowances"
+    result = await configure(hass, flow_id, {CONF_ENDPOINT: clearnode.url})
+    assert result["step_id"] == "wallet"
 
 
 @pytest.mark.parametrize(
@@ -378,16 +367,12 @@ async def test_user_flow_maps_login_errors(
     error: str,
 ) -> None:
     """Login refusals the local ClearNode cannot be made to produce are patched in."""
-    flow_id = await start_user_flow(hass)
+    flow_id = await reach_clearnode_step(hass, clearnode)
     with patch(CONNECT, side_effect=exception):
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, user_input(clearnode)
-        )
+        result = await configure(hass, flow_id, CLEARNODE_SETTINGS)
     assert result["errors"] == {"base": error}
 
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, user_input(clearnode)
-    )
+    result = await configure(hass, flow_id, CLEARNODE_SETTINGS)
     assert result["step_id"] == "allowances"
 
 

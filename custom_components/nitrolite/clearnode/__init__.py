@@ -62,7 +62,7 @@ from .models import (
 from .probe import ProbeOutcome, ProbeResult, probe
 from .signing import Signer
 from .v05 import ClearNodeClient
-from .v1 import NitronodeClient, faucet_url_for
+from .v1 import PROTOCOL as V1_PROTOCOL, NitronodeClient, faucet_url_for
 from .validation import other_funders, weights_of
 
 __all__ = [
@@ -120,6 +120,7 @@ __all__ = [
     "Subscriber",
     "Transaction",
     "TransfersReceived",
+    "V1_PROTOCOL",
     "WalletClient",
     "create_client",
     "faucet_url_for",
