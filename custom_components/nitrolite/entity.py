@@ -1,4 +1,4 @@
-"""Base entities of the Nitrolite integration: wallet, app session and preset."""
+"""Base entities of the Nitrolite integration: wallet, app session, preset and meter."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .devices import (
     wallet_device_info,
     wallet_device_key,
 )
+from .metering import MeterManager, PresetMeter
 from .model import SessionRecord
 from .presets import Preset, PresetManager
 
@@ -154,3 +155,48 @@ def async_add_preset_entities[DescriptionT: EntityDescription](
             )
 
     presets.async_add_preset_listener(_async_add)
+
+
+class NitroliteMeterEntity(NitrolitePresetEntity):
+    """An entity of a metered preset's device: its metering."""
+
+    def __init__(
+        self,
+        presets: PresetManager,
+        description: EntityDescription,
+        preset: Preset,
+        meter: PresetMeter,
+    ) -> None:
+        """Bind to the preset and its meter."""
+        super().__init__(presets, description, preset)
+        self.meter = meter
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the metering's state too."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.meter.async_add_listener(self.async_write_ha_state))
+
+
+@callback
+def async_add_meter_entities[DescriptionT: EntityDescription](
+    meters: MeterManager,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_class: Callable[
+        [PresetManager, DescriptionT, Preset, PresetMeter], NitroliteMeterEntity
+    ],
+    descriptions: tuple[DescriptionT, ...],
+) -> None:
+    """Add one entity per description to each metered preset.
+
+    The entry reloads when a preset's meter is added, changed or removed.
+    """
+    presets = meters.presets
+    for subentry_id, meter in meters.meters.items():
+        preset = presets.presets[subentry_id]
+        async_add_entities(
+            [
+                entity_class(presets, description, preset, meter)
+                for description in descriptions
+            ],
+            config_subentry_id=subentry_id,
+        )

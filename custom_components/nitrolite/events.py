@@ -1,7 +1,8 @@
-"""App-session events: fired on the bus for automations and sent to the event entity."""
+"""Bus events: app sessions' (also sent to the event entity) and metered presets'."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -9,7 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util.signal_type import SignalType
 
-from .allocations import payment_between
+from .allocations import Payment, payment_between
 from .clearnode import AppSession, format_amount
 from .const import (
     BUS_EVENT_PREFIX,
@@ -18,6 +19,8 @@ from .const import (
     EVENT_CREATED,
     EVENT_PAYMENT,
     EVENT_UPDATED,
+    METERED_PAYMENT_EVENT,
+    METERING_STOPPED_EVENT,
 )
 from .serialize import EVENT_FIELDS, session_json
 
@@ -53,18 +56,49 @@ def async_announce(
         if payment is None:
             _async_fire(hass, entry, EVENT_UPDATED, session)
             return
-        _async_fire(
-            hass,
-            entry,
-            EVENT_PAYMENT,
-            session,
-            {
-                "from": payment.payer,
-                "to": payment.payee,
-                "asset": payment.asset,
-                "amount": format_amount(payment.amount),
-            },
-        )
+        _async_fire(hass, entry, EVENT_PAYMENT, session, _payment_json(payment))
+
+
+@callback
+def async_announce_metered_payment(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    session: AppSession,
+    payment: Payment,
+    metered: Mapping[str, str],
+) -> None:
+    """Fire a preset's metered payment: the payment event's data, and what it covers."""
+    hass.bus.async_fire(
+        METERED_PAYMENT_EVENT,
+        {
+            **_session_event_data(entry, session),
+            **_payment_json(payment),
+            **metered,
+        },
+    )
+
+
+@callback
+def async_announce_metering_stopped(
+    hass: HomeAssistant, entry: ConfigEntry, data: Mapping[str, str | None]
+) -> None:
+    """Fire that a preset stopped metering, and why."""
+    hass.bus.async_fire(
+        METERING_STOPPED_EVENT, {"config_entry_id": entry.entry_id, **data}
+    )
+
+
+def _payment_json(payment: Payment) -> dict[str, str]:
+    return {
+        "from": payment.payer,
+        "to": payment.payee,
+        "asset": payment.asset,
+        "amount": format_amount(payment.amount),
+    }
+
+
+def _session_event_data(entry: ConfigEntry, session: AppSession) -> dict[str, Any]:
+    return {"config_entry_id": entry.entry_id, **session_json(session, EVENT_FIELDS)}
 
 
 @callback
@@ -75,10 +109,6 @@ def _async_fire(
     session: AppSession,
     extra: dict[str, str] | None = None,
 ) -> None:
-    data = {
-        "config_entry_id": entry.entry_id,
-        **session_json(session, EVENT_FIELDS),
-        **(extra or {}),
-    }
+    data = {**_session_event_data(entry, session), **(extra or {})}
     hass.bus.async_fire(f"{BUS_EVENT_PREFIX}{event_type}", data)
     async_dispatcher_send(hass, session_event_signal(entry.entry_id), event_type, data)

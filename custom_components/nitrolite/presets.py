@@ -9,7 +9,7 @@ ClearNode is known to have created it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any, TypedDict
@@ -26,7 +26,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 
-from .actions import KeyedLocks, NitroliteActions
+from .actions import BeforeSending, KeyedLocks, NitroliteActions
 from .clearnode import EXACT, Allocation, AppDefinition, AppSession, parse_amount
 from .const import (
     CONF_APPLICATION,
@@ -35,10 +35,18 @@ from .const import (
     CONF_COUNTERPARTY,
     CONF_COUNTERPARTY_WEIGHT,
     CONF_DEPOSIT,
+    CONF_MAX_SESSION_DEPOSIT,
+    CONF_METER,
+    CONF_METER_ENTITY,
+    CONF_METER_UNITS,
     CONF_OWN_WEIGHT,
+    CONF_PAY_EVERY,
     CONF_PROTOCOL,
     CONF_QUORUM,
+    CONF_SESSION_FOLLOWS,
     CONF_UNIT_PRICE,
+    CONF_WHEN_DEPOSIT_RUNS_OUT,
+    DEPOSIT_RUNS_OUT_TOP_UP,
     DOMAIN,
     LOGGER,
     SUBENTRY_TYPE_PRESET,
@@ -50,6 +58,33 @@ from .validation import amount, validation_error
 STORAGE_VERSION = 2
 
 type PresetListener = Callable[[Iterable[str]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class MeterSettings:
+    """A preset's meter: what it pays for, how often, and what runs out of deposit does."""
+
+    entity_id: str
+    meter_units: Decimal  # meter units in one preset unit
+    pay_every: Decimal  # preset units
+    session_follows: str | None  # an on/off entity the session opens and closes with
+    top_up: bool  # else stop when the deposit runs out
+    max_session_deposit: (
+        Decimal | None
+    )  # the most locked in one session, top-ups included
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> MeterSettings:
+        """Read the meter section of a preset subentry's data."""
+        maximum = data.get(CONF_MAX_SESSION_DEPOSIT)
+        return cls(
+            entity_id=data[CONF_METER_ENTITY],
+            meter_units=parse_amount(data[CONF_METER_UNITS]),
+            pay_every=parse_amount(data[CONF_PAY_EVERY]),
+            session_follows=data.get(CONF_SESSION_FOLLOWS),
+            top_up=data[CONF_WHEN_DEPOSIT_RUNS_OUT] == DEPOSIT_RUNS_OUT_TOP_UP,
+            max_session_deposit=None if maximum is None else parse_amount(maximum),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +102,13 @@ class Preset:
     quorum: int
     challenge: int
     application: str
+    meter: MeterSettings | None
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> Preset:
         """Read a preset subentry's data."""
         data = subentry.data
+        meter = data.get(CONF_METER)
         return cls(
             subentry_id=subentry.subentry_id,
             name=data[CONF_NAME],
@@ -84,6 +121,7 @@ class Preset:
             quorum=data[CONF_QUORUM],
             challenge=data[CONF_CHALLENGE],
             application=data[CONF_APPLICATION],
+            meter=None if meter is None else MeterSettings.from_data(meter),
         )
 
     @property
@@ -360,7 +398,13 @@ class PresetManager:
                     await self._async_save()
                 self.coordinator.async_update_listeners()
 
-    async def async_pay(self, preset: Preset, units: Decimal) -> AppSession:
+    async def async_pay(
+        self,
+        preset: Preset,
+        units: Decimal,
+        *,
+        before_sending: BeforeSending | None = None,
+    ) -> AppSession:
         """Pay units × the preset's unit price in its open session."""
         if units <= 0:
             raise validation_error("units_not_positive", units=str(units))
@@ -373,6 +417,14 @@ class PresetManager:
             preset.asset,
             None,
             preset.counterparty,
+            before_sending=before_sending,
+        )
+
+    async def async_top_up(self, preset: Preset) -> AppSession:
+        """Add the preset's deposit to its open session."""
+        session = self._require_open(preset)
+        return await self._actions.async_deposit_in_session(
+            session.app_session_id, preset.asset, preset.deposit
         )
 
     async def async_close(

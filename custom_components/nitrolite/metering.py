@@ -1,0 +1,648 @@
+"""Metered presets: pay a preset's session as a meter grows, each stretch exactly once.
+
+A preset with a meter pays ``units × price`` whenever its meter has advanced by at least
+*pay every* units since the reading the payments so far cover; the advance is rounded
+down to whole steps and the rest carried, so no payment covers more than the meter
+shows. The reading a payment covers is saved with it before it is signed (meter_store);
+once its outcome is known (its answer, the settlement of an unanswered change, or the
+listing after a restart) the session's version tells whether it applied.
+
+One worker per preset takes one step at a time: open or close the session as the
+*session follows* entity says, start counting in a new session, top up, pay. Meter
+updates only wake it, so a burst of them makes one payment in flight, and the next one
+pays the whole advance since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal, localcontext
+from functools import partial
+import logging
+
+from homeassistant.components import persistent_notification
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+)
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.helpers.translation import async_get_exception_message
+
+from .allocations import Payment, totals
+from .clearnode import EXACT, AmountError, AppSession, format_amount, parse_amount
+from .const import DOMAIN, LOGGER
+from .events import async_announce_metered_payment, async_announce_metering_stopped
+from .meter_store import (
+    Baseline,
+    MeteredPayment,
+    MeterState,
+    MeterStore,
+    PendingPayment,
+)
+from .presets import MeterSettings, Preset, PresetManager
+
+# A meter that drops below this share of the reading paid for was reset (as Home
+# Assistant's statistics read a total_increasing sensor); a smaller drop is made up first.
+RESET_SHARE = Decimal("0.9")
+# Refusals after which metering tries again once the state changes: nothing was
+# applied, or the outcome of what was sent is being learnt.
+_TRY_AGAIN = frozenset({"not_connected", "outcome_pending", "change_unanswered"})
+# Refusals that only mean the session changed meanwhile: the next step sees how.
+_SESSION_CHANGED = frozenset(
+    {
+        "app_session_closed",
+        "unknown_app_session",
+        "preset_no_open_session",
+        "preset_session_open",
+        "insufficient_allocation",
+    }
+)
+_SHOWN_CHARS = 48
+
+type Step = Callable[[], Awaitable[bool]]  # True: take the next step at once
+
+
+class UnusableReadingError(Exception):
+    """The meter's state is not a reading to pay for."""
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """A meter's state as a number of meter units."""
+
+    value: Decimal
+    unit: str | None
+
+
+def meter_reading(state: State | None) -> MeterReading:
+    """Return a meter's reading; raise UnusableReadingError for any other state."""
+    if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+        raise UnusableReadingError("is unavailable")
+    try:
+        value = parse_amount(state.state)
+    except AmountError:
+        raise UnusableReadingError(
+            f"reads “{state.state[:_SHOWN_CHARS]}”, not a number of 0 or more"
+        ) from None
+    return MeterReading(value, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT))
+
+
+def metered_payment(
+    settings: MeterSettings,
+    unit_price: Decimal,
+    covered: Decimal,
+    reading: Decimal,
+    budget: Decimal | None = None,
+) -> MeteredPayment | None:
+    """Return the payment for the whole steps the meter advanced past ``covered``.
+
+    With a budget, only the steps it pays for; None when not one step is due.
+    """
+    with localcontext(EXACT):
+        step = settings.meter_units * settings.pay_every  # in meter units
+        steps = (reading - covered) // step
+        if budget is not None:
+            steps = min(steps, budget // (unit_price * settings.pay_every))
+        if steps < 1:
+            return None
+        units = steps * settings.pay_every
+        return MeteredPayment(units * unit_price, units, covered + steps * step)
+
+
+def _on_off(state: State | None) -> bool | None:
+    """Return True for on, False for off, None for anything else."""
+    if state is None or state.state not in (STATE_ON, STATE_OFF):
+        return None
+    return state.state == STATE_ON
+
+
+class PresetMeter:
+    """Pays one preset's open session as its meter grows."""
+
+    def __init__(
+        self,
+        presets: PresetManager,
+        store: MeterStore,
+        subentry_id: str,
+        settings: MeterSettings,
+    ) -> None:
+        """Nothing is followed yet; see async_start."""
+        self._hass = presets.hass
+        self._entry = entry = presets.entry
+        self._presets = presets
+        self._coordinator = presets.coordinator
+        self._store = store
+        self.subentry_id = subentry_id
+        self.settings = settings
+        self._worker: asyncio.Task[None] | None = None
+        self._paying = False  # a payment is being signed or sent
+        self._follow: bool | None = None  # open (True) or close (False) to be done
+        self._rebaseline = False  # count from the reading now (Metering turned on)
+        self._problem: str | None = None  # the meter problem last logged
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._notification_id = f"{DOMAIN}_{entry.entry_id}_{subentry_id}_metering"
+
+    @property
+    def state(self) -> MeterState:
+        """What the preset's metering stands at."""
+        return self._store.get(self.subentry_id)
+
+    # Lifecycle -------------------------------------------------------------------
+
+    @callback
+    def async_settle_saved(self) -> None:
+        """Settle the payment that was pending when Home Assistant stopped.
+
+        The ClearNode lists the version it made, not its allocations: if it applied,
+        they are the ones saved with it.
+        """
+        state = self.state
+        if state.pending is not None and state.session_id is not None:
+            self._coordinator.async_restore_allocations(
+                state.session_id, state.pending.version, state.pending.allocations
+            )
+        self._async_settle(announce=False)
+
+    @callback
+    def async_start(self) -> None:
+        """Follow the meter and the session-follows entity until the entry unloads."""
+        settings = self.settings
+        self._entry.async_on_unload(
+            async_track_state_change_event(
+                self._hass, settings.entity_id, self._async_meter_changed
+            )
+        )
+        if settings.session_follows is not None:
+            self._entry.async_on_unload(
+                async_track_state_change_event(
+                    self._hass, settings.session_follows, self._async_follows_changed
+                )
+            )
+            self._follow = _on_off(self._hass.states.get(settings.session_follows))
+        self.async_wake()
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``listener`` whenever the state changes; return the remover."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    async def async_set_enabled(self, enabled: bool) -> None:  # noqa: FBT001
+        """Turn metering on or off; saved before it takes effect.
+
+        Turned on, it counts from the meter's reading now: what was metered while it
+        was off is not paid. It also opens or closes the session as the session-follows
+        entity now says.
+        """
+        state = self.state
+        if enabled == state.enabled:
+            return
+        self._async_set(replace(state, enabled=enabled))
+        try:
+            await self._store.async_save_now()
+        except HomeAssistantError:
+            self._async_set(replace(self.state, enabled=state.enabled))
+            raise
+        if enabled:
+            self._rebaseline = True
+            if self.settings.session_follows is not None:
+                self._follow = _on_off(
+                    self._hass.states.get(self.settings.session_follows)
+                )
+            persistent_notification.async_dismiss(self._hass, self._notification_id)
+            self.async_wake()
+
+    # What wakes the worker -----------------------------------------------------
+
+    @callback
+    def _async_meter_changed(self, _event: Event[EventStateChangedData]) -> None:
+        self.async_wake()
+
+    @callback
+    def _async_follows_changed(self, event: Event[EventStateChangedData]) -> None:
+        old, new = event.data["old_state"], event.data["new_state"]
+        follow = _on_off(new)
+        if follow is not None and _on_off(old) != follow:
+            self._follow = follow
+            self.async_wake()
+
+    @callback
+    def async_coordinator_updated(self) -> None:
+        """Settle a pending payment whose outcome is now known; take the next step."""
+        self._async_settle()
+        self.async_wake()
+
+    @callback
+    def async_wake(self) -> None:
+        """Start the worker if it is not running and there is something to do."""
+        if (self._worker is None or self._worker.done()) and self._next_step():
+            self._worker = self._entry.async_create_background_task(
+                self._hass, self._async_work(), f"{DOMAIN}_meter_{self.subentry_id}"
+            )
+
+    async def _async_work(self) -> None:
+        """Take one step after another until none is due or one must wait."""
+        while (step := self._next_step()) is not None:
+            if not await step():
+                return
+
+    # Deciding ----------------------------------------------------------------------
+
+    def _next_step(self) -> Step | None:
+        """Return what to do next, or None until something changes."""
+        state, preset = self.state, self._presets.get(self.subentry_id)
+        if (
+            preset is None
+            or not state.enabled
+            or state.pending is not None  # waits for its outcome
+            or not self._coordinator.connected
+        ):
+            return None
+        session = self._presets.open_session(self.subentry_id)
+        if session is None:
+            if self._follow:
+                return partial(self._async_open, preset)
+            self._follow = None
+            return None
+        if self._follow:
+            self._follow = None  # already open
+        if session.app_session_id != state.session_id or self._rebaseline:
+            return partial(self._async_start_counting, preset, session)
+        if step := self._payment_step(preset, session, state.baseline):
+            return step
+        if self._follow is False:
+            return partial(self._async_close, preset)
+        return None
+
+    def _payment_step(
+        self, preset: Preset, session: AppSession, baseline: Baseline | None
+    ) -> Step | None:
+        """Return the payment (or the new count) the meter's reading calls for."""
+        settings = self.settings
+        try:
+            reading = meter_reading(self._hass.states.get(settings.entity_id))
+        except UnusableReadingError as err:
+            self._note(
+                preset, "unusable", f"{err}; nothing is paid until it reads again"
+            )
+            return None
+        if baseline is None or baseline.entity_id != settings.entity_id:
+            return partial(self._async_start_counting, preset, session)
+        if reading.unit != baseline.unit:
+            self._note(
+                preset,
+                "unit",
+                f"reports {reading.unit}, not {baseline.unit} as when counting began; "
+                f"nothing is paid until it reports {baseline.unit} again (turn "
+                "Metering off and on to count in the new unit)",
+            )
+            return None
+        if reading.value < baseline.reading:
+            if reading.value < RESET_SHARE * baseline.reading:
+                self._note(
+                    preset,
+                    "reset",
+                    f"was reset (from {baseline.reading} to {reading.value}); "
+                    "counting goes on from there",
+                    logging.INFO,
+                )
+                return partial(self._async_start_counting, preset, session)
+            self._note(
+                preset,
+                "backwards",
+                f"went back from {baseline.reading} to {reading.value}; nothing is "
+                f"paid until it passes {baseline.reading} again",
+            )
+            return None
+        self._problem = None
+        if metered_payment(
+            settings, preset.unit_price, baseline.reading, reading.value
+        ):
+            return partial(
+                self._async_pay_due, preset, session, baseline.reading, reading.value
+            )
+        return None
+
+    def _note(
+        self, preset: Preset, problem: str, message: str, level: int = logging.WARNING
+    ) -> None:
+        """Log a problem of the meter once, until it reads well again."""
+        if problem != self._problem:
+            LOGGER.log(
+                level,
+                "Meter %s of preset %s %s",
+                self.settings.entity_id,
+                preset.name,
+                message,
+            )
+        self._problem = problem
+
+    def _may_top_up(self, preset: Preset, session: AppSession) -> bool:
+        """Whether one more deposit keeps the session within the most it may lock."""
+        maximum = self.settings.max_session_deposit
+        if not self.settings.top_up or maximum is None or session.allocations is None:
+            return False
+        with localcontext(EXACT):
+            locked = sum(
+                (
+                    amount
+                    for (_participant, asset), amount in totals(
+                        session.allocations
+                    ).items()
+                    if asset == preset.asset
+                ),
+                Decimal(0),
+            )
+            return locked + preset.deposit <= maximum
+
+    # Steps -----------------------------------------------------------------------
+
+    async def _async_open(self, preset: Preset) -> bool:
+        try:
+            await self._presets.async_open(preset)
+        except HomeAssistantError as err:
+            if err.translation_key not in _TRY_AGAIN:
+                self._follow = None
+            return self._async_refused(preset, err)
+        self._follow = None
+        return True
+
+    async def _async_close(self, preset: Preset) -> bool:
+        try:
+            await self._presets.async_close(preset)
+        except HomeAssistantError as err:
+            if err.translation_key not in _TRY_AGAIN:
+                self._follow = None
+            return self._async_refused(preset, err)
+        self._follow = None
+        return True
+
+    async def _async_start_counting(self, preset: Preset, session: AppSession) -> bool:
+        """Count from the meter's reading now: a new session, a reset, Metering on."""
+        state, settings = self.state, self.settings
+        try:
+            reading = meter_reading(self._hass.states.get(settings.entity_id))
+        except UnusableReadingError:
+            baseline = None  # the first reading it gives starts the count
+        else:
+            baseline = Baseline(settings.entity_id, reading.value, reading.unit)
+        new_session = session.app_session_id != state.session_id
+        self._rebaseline = False
+        self._async_set(
+            replace(
+                state,
+                session_id=session.app_session_id,
+                baseline=baseline,
+                units_paid=Decimal(0) if new_session else state.units_paid,
+            )
+        )
+        try:
+            await self._store.async_save_now()
+        except HomeAssistantError as err:
+            return self._async_refused(preset, err)
+        return True
+
+    async def _async_pay_due(
+        self, preset: Preset, session: AppSession, covered: Decimal, reading: Decimal
+    ) -> bool:
+        """Pay what is due; where the deposit runs out, top up or pay what it covers."""
+        settings, price = self.settings, preset.unit_price
+        remaining = self._presets.remaining(preset) or Decimal(0)
+        due = metered_payment(settings, price, covered, reading)
+        if due is None:
+            return True
+        if due.amount <= remaining:
+            return await self._async_pay(preset, due)
+        if self._may_top_up(preset, session):
+            return await self._async_top_up(preset)
+        if covered_by_deposit := metered_payment(
+            settings, price, covered, reading, remaining
+        ):
+            return await self._async_pay(preset, covered_by_deposit)
+        self._async_stop(
+            preset,
+            "deposit_exhausted",
+            "metering_deposit_exhausted",
+            remaining=format_amount(remaining),
+            amount=format_amount(due.amount),
+            asset=preset.asset,
+        )
+        return False
+
+    async def _async_top_up(self, preset: Preset) -> bool:
+        try:
+            await self._presets.async_top_up(preset)
+        except HomeAssistantError as err:
+            return self._async_refused(preset, err)
+        return True
+
+    async def _async_pay(self, preset: Preset, payment: MeteredPayment) -> bool:
+        """Pay, with the reading it covers saved before it is signed."""
+
+        async def save_pending(after: AppSession) -> None:
+            pending = PendingPayment(after.version, payment, after.allocations or ())
+            self._async_set(replace(self.state, pending=pending))
+            await self._store.async_save_now()
+
+        self._paying = True
+        error: HomeAssistantError | None = None
+        try:
+            await self._presets.async_pay(
+                preset, payment.units, before_sending=save_pending
+            )
+        except HomeAssistantError as err:
+            error = err
+        # Not reached when cancelled (the entry unloads): the payment may be on its
+        # way, so it stays pending for the next start to settle.
+        self._paying = False
+        self._async_settle()
+        return True if error is None else self._async_refused(preset, error)
+
+    # Outcomes ----------------------------------------------------------------------
+
+    @callback
+    def _async_settle(self, *, announce: bool = True) -> None:
+        """Settle the pending payment once its outcome is known.
+
+        Not while it is on its way, nor while its change awaits the listing that
+        settles it: then the session's version tells whether it applied.
+        """
+        state = self.state
+        pending = state.pending
+        if (
+            pending is None
+            or self._paying
+            or state.session_id in self._coordinator.unanswered
+        ):
+            return
+        session = (
+            None
+            if state.session_id is None
+            else self._coordinator.data.session(state.session_id)
+        )
+        applied = session is not None and session.version >= pending.version
+        self._async_set(state.settled(applied=applied))
+        if applied and announce and session is not None:
+            self._async_announce(session, pending.payment)
+
+    @callback
+    def _async_announce(self, session: AppSession, payment: MeteredPayment) -> None:
+        preset = self._presets.get(self.subentry_id)
+        if preset is None:
+            return
+        async_announce_metered_payment(
+            self._hass,
+            self._entry,
+            session,
+            Payment(
+                self._coordinator.wallet_address,
+                preset.counterparty,
+                preset.asset,
+                payment.amount,
+            ),
+            {
+                "preset": preset.name,
+                "meter_entity": self.settings.entity_id,
+                "meter_reading": format_amount(payment.reading),
+                "units": format_amount(payment.units),
+            },
+        )
+
+    @callback
+    def _async_refused(self, preset: Preset, err: HomeAssistantError) -> bool:
+        """Take a refused step: try again later, at once, or stop metering."""
+        key = err.translation_key or "error"
+        if key in _TRY_AGAIN:
+            LOGGER.debug("Metering of preset %s waits: %s", preset.name, err)
+            return False
+        if key in _SESSION_CHANGED:
+            return True
+        self._async_stop(preset, key, "metering_stopped", error=str(err))
+        return False
+
+    @callback
+    def _async_stop(
+        self, preset: Preset, reason: str, message_key: str, **placeholders: str
+    ) -> None:
+        """Turn metering off; fire the event and tell the user why in a notification."""
+        state = self.state
+        self._async_set(replace(state, enabled=False))
+        message = async_get_exception_message(
+            DOMAIN, message_key, {"preset": preset.name, **placeholders}
+        )
+        LOGGER.warning("%s", message)
+        async_announce_metering_stopped(
+            self._hass,
+            self._entry,
+            {
+                "preset": preset.name,
+                "preset_id": self.subentry_id,
+                "app_session_id": state.session_id,
+                "reason": reason,
+                "message": message,
+            },
+        )
+        persistent_notification.async_create(
+            self._hass,
+            message,
+            async_get_exception_message(
+                DOMAIN, "metering_stopped_title", {"preset": preset.name}
+            ),
+            self._notification_id,
+        )
+
+    @callback
+    def _async_set(self, state: MeterState) -> None:
+        self._store.async_set(self.subentry_id, state)
+        for listener in list(self._listeners):
+            listener()
+
+
+def _meter_settings(presets: PresetManager) -> dict[str, MeterSettings]:
+    return {
+        subentry_id: preset.meter
+        for subentry_id, preset in presets.presets.items()
+        if preset.meter is not None
+    }
+
+
+class MeterManager:
+    """The metered presets of one entry."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: ConfigEntry, presets: PresetManager
+    ) -> None:
+        """Nothing is read yet; see async_load."""
+        self._hass = hass
+        self._entry = entry
+        self.presets = presets
+        self._store = MeterStore(hass, entry.entry_id)
+        self._settings: dict[str, MeterSettings] = {}
+        self.meters: dict[str, PresetMeter] = {}
+
+    async def async_load(self) -> None:
+        """Read what the metered presets saved; settle payments left pending."""
+        self._settings = _meter_settings(self.presets)
+        await self._store.async_load(self._settings)
+        self.meters = {
+            subentry_id: PresetMeter(self.presets, self._store, subentry_id, meter)
+            for subentry_id, meter in self._settings.items()
+        }
+        for meter in self.meters.values():
+            meter.async_settle_saved()
+
+    @callback
+    def async_start(self) -> None:
+        """Meter from now until the entry unloads; reload it when a meter changes."""
+        entry = self._entry
+        entry.async_on_unload(
+            async_dispatcher_connect(
+                self._hass, SIGNAL_CONFIG_ENTRY_CHANGED, self._async_entry_changed
+            )
+        )
+        entry.async_on_unload(
+            self.presets.coordinator.async_add_listener(self._async_coordinator_updated)
+        )
+        entry.async_on_unload(self._store.async_close)
+        for meter in self.meters.values():
+            meter.async_start()
+
+    @callback
+    def _async_coordinator_updated(self) -> None:
+        for meter in self.meters.values():
+            meter.async_coordinator_updated()
+
+    @callback
+    def _async_entry_changed(
+        self, change: ConfigEntryChange, entry: ConfigEntry
+    ) -> None:
+        """Set the meters up again when a preset's meter was added, changed or removed."""
+        if entry is not self._entry or change is not ConfigEntryChange.UPDATED:
+            return
+        if _meter_settings(self.presets) != self._settings:
+            self._hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_remove_meter_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete what the metered presets of a removed entry saved."""
+    await MeterStore(hass, entry_id).async_remove()
