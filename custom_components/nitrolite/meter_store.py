@@ -80,7 +80,7 @@ class MeterState:
         payment = pending.payment
         baseline = self.baseline
         with localcontext(EXACT):
-            units_paid = self.units_paid + payment.units
+            units_paid = plain(self.units_paid + payment.units)
         return replace(
             self,
             baseline=None
@@ -90,6 +90,11 @@ class MeterState:
             last_payment=payment,
             pending=None,
         )
+
+
+def plain(amount: Decimal) -> Decimal:
+    """Return an amount as written plainly: 0.1, not 0.10; 100, not 1E+2."""
+    return parse_amount(format_amount(amount))
 
 
 class MeterStore:

@@ -58,6 +58,7 @@ from .meter_store import (
     MeterState,
     MeterStore,
     PendingPayment,
+    plain,
 )
 from .presets import MeterSettings, Preset, PresetManager
 
@@ -85,6 +86,11 @@ type Step = Callable[[], Awaitable[bool]]  # True: take the next step at once
 class UnusableReadingError(Exception):
     """The meter's state is not a reading to pay for."""
 
+    def __init__(self, problem: str, message: str) -> None:
+        """Name the problem (logged once while it lasts) and describe it."""
+        super().__init__(message)
+        self.problem = problem
+
 
 @dataclass(frozen=True, slots=True)
 class MeterReading:
@@ -97,12 +103,13 @@ class MeterReading:
 def meter_reading(state: State | None) -> MeterReading:
     """Return a meter's reading; raise UnusableReadingError for any other state."""
     if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
-        raise UnusableReadingError("is unavailable")
+        raise UnusableReadingError("unavailable", "is unavailable or unknown")
     try:
         value = parse_amount(state.state)
     except AmountError:
         raise UnusableReadingError(
-            f"reads “{state.state[:_SHOWN_CHARS]}”, not a number of 0 or more"
+            "not_a_number",
+            f"reads “{state.state[:_SHOWN_CHARS]}”, not a number of 0 or more",
         ) from None
     return MeterReading(value, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT))
 
@@ -126,7 +133,9 @@ def metered_payment(
         if steps < 1:
             return None
         units = steps * settings.pay_every
-        return MeteredPayment(units * unit_price, units, covered + steps * step)
+        return MeteredPayment(
+            plain(units * unit_price), plain(units), plain(covered + steps * step)
+        )
 
 
 def _on_off(state: State | None) -> bool | None:
@@ -302,9 +311,7 @@ class PresetMeter:
         try:
             reading = meter_reading(self._hass.states.get(settings.entity_id))
         except UnusableReadingError as err:
-            self._note(
-                preset, "unusable", f"{err}; nothing is paid until it reads again"
-            )
+            self._note(preset, err.problem, f"{err}; nothing is paid for it")
             return None
         if baseline is None or baseline.entity_id != settings.entity_id:
             return partial(self._async_start_counting, preset, session)

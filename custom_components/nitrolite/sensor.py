@@ -177,6 +177,13 @@ class NitroliteMeterSensorEntityDescription(SensorEntityDescription):
     in_asset: bool = False
 
 
+def _counted_attributes(state: MeterState) -> dict[str, str]:
+    """Show the meter reading the payments in the session cover so far."""
+    if state.baseline is None:
+        return {}
+    return {"meter_reading": format_amount(state.baseline.reading)}
+
+
 def _last_payment_attributes(state: MeterState) -> dict[str, str]:
     payment = state.last_payment
     if payment is None:
@@ -192,6 +199,7 @@ METER_SENSORS: tuple[NitroliteMeterSensorEntityDescription, ...] = (
         key="metered_units_paid",
         translation_key="metered_units_paid",
         value_fn=lambda state: state.units_paid,
+        attributes_fn=_counted_attributes,
     ),
     NitroliteMeterSensorEntityDescription(
         key="last_payment",

@@ -1,0 +1,398 @@
+"""Metered presets: the preset pays as its meter grows, against the local ClearNode.
+
+The meter and the charger's plugged-in sensor are states set the way their integrations
+set them; every payment goes over the socket to the local ClearNode, whose ledger is the
+judge. The EV-charger preset deposits 4 usdc and costs 0.5 usdc per kWh, paid every
+0.1 kWh, so one step costs 0.05 usdc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+import logging
+from typing import Any
+
+from homeassistant.components import persistent_notification
+from homeassistant.config_entries import ConfigSubentryDataWithId
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
+
+from custom_components.nitrolite.const import DOMAIN
+from local_clearnode import LocalClearNode
+
+from .conftest import COUNTERPARTY, WALLET, wallet_entry
+from .helpers import call, wait_for
+from .test_presets import CLOSE, OPEN, PAY, preset_subentry, press, state
+
+METER = "sensor.charger_energy"
+PLUGGED = "binary_sensor.charger_plugged_in"
+METERING = "switch.ev_charger_metering"
+UNITS_PAID = "sensor.ev_charger_metered_units_paid"
+LAST_PAYMENT = "sensor.ev_charger_last_payment"
+SESSION_ID = "sensor.ev_charger_session_id"
+METERED_PAYMENT = f"{DOMAIN}_metered_payment"
+METERING_STOPPED = f"{DOMAIN}_metering_stopped"
+KWH_METER = {
+    "unit_of_measurement": "kWh",
+    "device_class": "energy",
+    "state_class": "total_increasing",
+}
+
+
+def metered_preset(**meter: Any) -> ConfigSubentryDataWithId:
+    """Return the EV-charger preset with its meter: 0.5 usdc per kWh, every 0.1 kWh."""
+    return preset_subentry(
+        meter={
+            "meter_entity": METER,
+            "meter_units": "1",
+            "pay_every": "0.1",
+            "session_follows": PLUGGED,
+            "when_deposit_runs_out": "stop",
+            "max_session_deposit": None,
+            **meter,
+        }
+    )
+
+
+@pytest.fixture
+def preset() -> ConfigSubentryDataWithId:
+    """Return the preset the entry is set up with."""
+    return metered_preset()
+
+
+@pytest.fixture
+def config_entry(
+    clearnode: LocalClearNode, preset: ConfigSubentryDataWithId
+) -> MockConfigEntry:
+    """Return an entry for WALLET with the metered EV-charger preset."""
+    return wallet_entry(clearnode, subentries_data=[preset])
+
+
+@pytest.fixture(autouse=True)
+def charger(hass: HomeAssistant) -> None:
+    """Unplug the charger and read 10 kWh on its meter before the entry starts."""
+    set_meter(hass, "10")
+    hass.states.async_set(PLUGGED, "off")
+
+
+def set_meter(hass: HomeAssistant, value: str, **attributes: Any) -> None:
+    """Set the meter's state as its integration would."""
+    hass.states.async_set(METER, value, {**KWH_METER, **attributes})
+
+
+async def plug(hass: HomeAssistant, *, plugged: bool) -> None:
+    """Plug the car in or out."""
+    hass.states.async_set(PLUGGED, "on" if plugged else "off")
+    await hass.async_block_till_done()
+
+
+def counted_from(hass: HomeAssistant) -> str | None:
+    """Return the meter reading the preset's payments cover so far."""
+    return hass.states.get(UNITS_PAID).attributes.get("meter_reading")
+
+
+def paid(node: LocalClearNode) -> Decimal:
+    """Return what the counterparty holds in the wallet's only app session."""
+    (session_id,) = node.app_sessions
+    return node.allocation(session_id, COUNTERPARTY, "usdc")
+
+
+async def open_by_plugging_in(hass: HomeAssistant, node: LocalClearNode) -> str:
+    """Plug in; return the session the preset opened once it counts from the meter."""
+    await plug(hass, plugged=True)
+    await wait_for(hass, lambda: len(node.app_sessions) == 1)
+    (session_id,) = node.app_sessions
+    await wait_for(hass, lambda: counted_from(hass) == "10")
+    return session_id
+
+
+async def meter_to(
+    hass: HomeAssistant, node: LocalClearNode, value: str, total_paid: str
+) -> None:
+    """Move the meter; wait until the counterparty holds ``total_paid``."""
+    set_meter(hass, value)
+    await wait_for(hass, lambda: paid(node) == Decimal(total_paid))
+
+
+def amounts(events: list[Any]) -> list[str]:
+    """Return the amounts of captured metered payments."""
+    return [event.data["amount"] for event in events]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_plug_in_pay_as_the_meter_grows_and_settle_on_unplug(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """Plugged in: a session; each 0.1 kWh paid at 0.5 usdc/kWh; unplugged: paid, closed."""
+    payments = async_capture_events(hass, METERED_PAYMENT)
+    session_id = await open_by_plugging_in(hass, clearnode)
+    assert clearnode.allocation(session_id, WALLET, "usdc") == Decimal(4)
+
+    await meter_to(hass, clearnode, "10.25", "0.1")  # 0.2 kWh; 0.05 kWh carried
+    await meter_to(hass, clearnode, "10.5", "0.25")  # 0.3 kWh since 10.2
+    set_meter(hass, "10.73")
+    await plug(hass, plugged=False)
+    await wait_for(hass, lambda: clearnode.app_sessions[session_id].status == "closed")
+
+    assert amounts(payments) == ["0.1", "0.15", "0.1"]
+    assert [event.data["meter_reading"] for event in payments] == [
+        "10.2",
+        "10.5",
+        "10.7",
+    ]
+    assert clearnode.balance(COUNTERPARTY, "usdc") == Decimal("20.35")
+    assert clearnode.balance(WALLET, "usdc") == Decimal("99.65")
+    assert (state(hass, UNITS_PAID), state(hass, LAST_PAYMENT)) == ("0.7", "0.1")
+    last_payment = hass.states.get(LAST_PAYMENT).attributes
+    assert (last_payment["units"], last_payment["meter_reading"]) == ("0.2", "10.7")
+    assert last_payment["unit_of_measurement"] == "usdc"
+    assert counted_from(hass) == "10.7"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_a_metered_payment_event_is_a_payment_event_with_the_meter_reading(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """Same data as nitrolite_app_session_payment, plus preset, meter, reading, units."""
+    payments = async_capture_events(hass, METERED_PAYMENT)
+    session_payments = async_capture_events(hass, f"{DOMAIN}_app_session_payment")
+    await open_by_plugging_in(hass, clearnode)
+
+    await meter_to(hass, clearnode, "10.3", "0.15")
+    await hass.async_block_till_done()
+
+    (event,) = payments
+    (session_event,) = session_payments
+    assert event.data == {
+        **session_event.data,
+        "preset": "EV charger",
+        "meter_entity": METER,
+        "meter_reading": "10.3",
+        "units": "0.3",
+    }
+    assert session_event.data["amount"] == "0.15"
+    assert (session_event.data["from"], session_event.data["to"]) == (
+        WALLET,
+        COUNTERPARTY,
+    )
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_unusable_readings_pay_nothing_and_are_logged_once(
+    hass: HomeAssistant, clearnode: LocalClearNode, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Unavailable, unknown, non-numeric and other-unit states pay nothing; one log each."""
+    caplog.set_level(logging.INFO)
+    payments = async_capture_events(hass, METERED_PAYMENT)
+    await open_by_plugging_in(hass, clearnode)
+
+    for value in (STATE_UNAVAILABLE, STATE_UNKNOWN, STATE_UNAVAILABLE):
+        set_meter(hass, value)
+    for value in ("many", "-3", "NaN", "1e999999999"):
+        set_meter(hass, value)
+    for value in ("10600", "10900"):
+        set_meter(hass, value, unit_of_measurement="Wh")
+    await hass.async_block_till_done()
+    await meter_to(hass, clearnode, "10.6", "0.3")
+
+    assert amounts(payments) == ["0.3"]  # the whole advance since 10, once
+    logged = [record.getMessage() for record in caplog.records]
+    for fragment in (
+        "is unavailable or unknown",
+        "not a number of 0 or more",
+        "reports Wh, not kWh",
+    ):
+        assert sum(fragment in message for message in logged) == 1, fragment
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_a_reset_meter_pays_nothing_and_counting_goes_on(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """A drop below 90 % is a new count; a smaller drop is made up before paying."""
+    payments = async_capture_events(hass, METERED_PAYMENT)
+    await open_by_plugging_in(hass, clearnode)
+    await meter_to(hass, clearnode, "10.5", "0.25")
+
+    set_meter(hass, "10.45")  # a dip: nothing is paid back, nothing paid twice
+    await meter_to(hass, clearnode, "10.6", "0.3")
+    set_meter(hass, "0.2")  # reset
+    await meter_to(hass, clearnode, "0.5", "0.45")
+
+    assert amounts(payments) == ["0.25", "0.05", "0.15"]
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_a_burst_of_updates_makes_one_payment_in_flight_and_pays_exactly(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """50 readings while payments are slow: one at a time, the total to the last digit."""
+    client = loaded_entry.runtime_data.client
+    submit = client.submit_app_state
+    in_flight: list[int] = [0]
+    most_in_flight = 0
+
+    async def counted_submit(*args: Any, **kwargs: Any) -> Any:
+        nonlocal most_in_flight
+        in_flight[0] += 1
+        most_in_flight = max(most_in_flight, in_flight[0])
+        try:
+            return await submit(*args, **kwargs)
+        finally:
+            in_flight[0] -= 1
+
+    client.submit_app_state = counted_submit
+    payments = async_capture_events(hass, METERED_PAYMENT)
+    await open_by_plugging_in(hass, clearnode)
+    clearnode.faults.delay = 0.02
+
+    for step in range(1, 51):
+        set_meter(hass, str(Decimal(10) + Decimal("0.037") * step))
+        await asyncio.sleep(0.005)
+    # 1.85 kWh metered: 18 whole steps of 0.1 kWh, 0.9 usdc; 0.05 kWh carried.
+    await wait_for(hass, lambda: paid(clearnode) == Decimal("0.9"))
+    await wait_for(hass, lambda: in_flight[0] == 0)
+
+    assert most_in_flight == 1
+    assert 1 < len(payments) < 50
+    assert sum(Decimal(amount) for amount in amounts(payments)) == Decimal("0.9")
+    assert payments[-1].data["meter_reading"] == "11.8"
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_metering_off_pauses_and_on_resumes_from_the_reading_then(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """What the meter counts while Metering is off is not paid; off survives a reload."""
+    payments = async_capture_events(hass, METERED_PAYMENT)
+    await open_by_plugging_in(hass, clearnode)
+    await meter_to(hass, clearnode, "10.2", "0.1")
+
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: METERING}, blocking=True
+    )
+    set_meter(hass, "11")
+    await hass.async_block_till_done()
+    assert state(hass, METERING) == "off"
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: METERING}, blocking=True
+    )
+    await meter_to(hass, clearnode, "11.3", "0.25")
+
+    assert amounts(payments) == ["0.1", "0.15"]
+    assert state(hass, UNITS_PAID) == "0.5"
+
+
+async def test_metering_off_is_remembered_across_a_reload(
+    hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
+) -> None:
+    """The switch is restored off; plugging in then opens nothing, the button can."""
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: METERING}, blocking=True
+    )
+
+    await hass.config_entries.async_reload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    await plug(hass, plugged=True)
+    await press(hass, OPEN)  # refused if metering had opened one
+
+    assert state(hass, METERING) == "off"
+    assert len(clearnode.app_sessions) == 1
+
+
+@pytest.mark.parametrize("preset", [metered_preset(session_follows=None)])
+@pytest.mark.usefixtures("loaded_entry")
+async def test_a_session_opened_by_hand_is_metered_and_closed_by_hand(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """Without a session-follows entity the buttons open and close; the meter pays."""
+    await call(hass, "create_app_session", preset="ev_charger")
+    await wait_for(hass, lambda: counted_from(hass) == "10")
+
+    await meter_to(hass, clearnode, "10.4", "0.2")
+    await press(hass, PAY)  # a unit by hand does not move the meter's count
+    await meter_to(hass, clearnode, "10.6", "0.8")
+    await press(hass, CLOSE)
+
+    assert clearnode.balance(COUNTERPARTY, "usdc") == Decimal("20.8")
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_deposit_runs_out_stop_pays_what_it_covers_then_stops_and_tells(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """The last step that fits is paid; then Metering turns off, with event and notice."""
+    stopped = async_capture_events(hass, METERING_STOPPED)
+    notices: list[dict[str, Any]] = []
+    persistent_notification.async_register_callback(
+        hass, lambda _kind, notes: notices.append(dict(notes))
+    )
+    session_id = await open_by_plugging_in(hass, clearnode)
+    await meter_to(hass, clearnode, "17.95", "3.95")
+
+    await meter_to(hass, clearnode, "18.3", "4")  # 0.4 kWh due, 0.1 kWh covered
+    await wait_for(hass, lambda: state(hass, METERING) == "off")
+    set_meter(hass, "19")
+    await hass.async_block_till_done()
+
+    assert paid(clearnode) == Decimal(4)
+    (event,) = stopped
+    assert event.data["reason"] == "deposit_exhausted"
+    assert event.data["app_session_id"] == session_id
+    assert event.data["preset"] == "EV charger"
+    assert "does not cover the next payment (0.15 usdc)" in event.data["message"]
+    (notice,) = [note for note in notices[-1].values() if "EV charger" in note["title"]]
+    assert notice["message"] == event.data["message"]
+    assert clearnode.app_sessions[session_id].status == "open"
+
+
+@pytest.mark.parametrize(
+    "preset",
+    [metered_preset(when_deposit_runs_out="top_up", max_session_deposit="10")],
+)
+@pytest.mark.usefixtures("loaded_entry")
+async def test_deposit_runs_out_top_up_adds_the_deposit_up_to_the_most_per_session(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """4 usdc at a time while the session stays at 10 at most; then it stops."""
+    stopped = async_capture_events(hass, METERING_STOPPED)
+    session_id = await open_by_plugging_in(hass, clearnode)
+
+    await meter_to(hass, clearnode, "19", "4.5")  # 4 + 4 locked
+    assert clearnode.allocation(session_id, WALLET, "usdc") == Decimal("3.5")
+    await meter_to(hass, clearnode, "26", "8")
+    set_meter(hass, "26.1")  # a third 4 would pass 10
+    await wait_for(hass, lambda: state(hass, METERING) == "off")
+
+    assert clearnode.balance(WALLET, "usdc") == Decimal(92)
+    assert [event.data["reason"] for event in stopped] == ["deposit_exhausted"]
+
+
+@pytest.mark.parametrize(
+    "preset",
+    [metered_preset(when_deposit_runs_out="top_up", max_session_deposit="40")],
+)
+@pytest.mark.usefixtures("loaded_entry")
+async def test_a_top_up_past_the_spending_cap_stops_metering_with_the_reason(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """The ClearNode refuses the top-up (cap 10 usdc): translated reason, repair, stop."""
+    stopped = async_capture_events(hass, METERING_STOPPED)
+    await open_by_plugging_in(hass, clearnode)
+
+    await meter_to(hass, clearnode, "17", "3.5")
+    await meter_to(hass, clearnode, "24", "7")  # topped up: 8 usdc spent of the cap
+    await meter_to(hass, clearnode, "26", "8")
+    set_meter(hass, "26.1")  # another 4 would spend 12
+    await wait_for(hass, lambda: state(hass, METERING) == "off")
+
+    (event,) = stopped
+    assert event.data["reason"] == "allowance_exceeded"
+    assert "spending cap does not cover this" in event.data["message"]
+    assert paid(clearnode) == Decimal(8)
