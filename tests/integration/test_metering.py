@@ -36,6 +36,7 @@ METERING = "switch.ev_charger_metering"
 UNITS_PAID = "sensor.ev_charger_metered_units_paid"
 LAST_PAYMENT = "sensor.ev_charger_last_payment"
 SESSION_ID = "sensor.ev_charger_session_id"
+TOTAL_PAID = "sensor.ev_charger_total_paid"
 METERED_PAYMENT = f"{DOMAIN}_metered_payment"
 METERING_STOPPED = f"{DOMAIN}_metering_stopped"
 KWH_METER = {
@@ -115,9 +116,18 @@ async def open_by_plugging_in(hass: HomeAssistant, node: LocalClearNode) -> str:
 async def meter_to(
     hass: HomeAssistant, node: LocalClearNode, value: str, total_paid: str
 ) -> None:
-    """Move the meter; wait until the counterparty holds ``total_paid``."""
+    """Move the meter; wait until the node and Home Assistant show ``total_paid``.
+
+    Home Assistant shows it once the answer is taken, with the metered payment's event.
+    """
     set_meter(hass, value)
-    await wait_for(hass, lambda: paid(node) == Decimal(total_paid))
+    await wait_for(hass, lambda: shown_paid(hass) == paid(node) == Decimal(total_paid))
+
+
+def shown_paid(hass: HomeAssistant) -> Decimal | None:
+    """Return what the preset's Total paid sensor shows."""
+    shown = state(hass, TOTAL_PAID)
+    return None if shown in (STATE_UNAVAILABLE, STATE_UNKNOWN) else Decimal(shown)
 
 
 def amounts(events: list[Any]) -> list[str]:
