@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .clearnode import AppSession
+from .const import DOMAIN
 from .coordinator import NitroliteCoordinator
 from .devices import (
     preset_device_info,
@@ -114,8 +118,9 @@ class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):
         self.presets = presets
         self.subentry_id = preset.subentry_id
         self._preset = preset
-        device_key = preset_device_key(entry, preset.subentry_id)
-        self._attr_unique_id = f"{device_key}_{description.key}"
+        self._attr_unique_id = _preset_entity_unique_id(
+            entry, preset.subentry_id, description.key
+        )
         self._attr_device_info = preset_device_info(
             coordinator.hass, entry, preset.subentry_id, preset.name
         )
@@ -131,6 +136,10 @@ class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):
     def available(self) -> bool:
         """Available while connected and the preset exists."""
         return super().available and self.presets.get(self.subentry_id) is not None
+
+
+def _preset_entity_unique_id(entry: ConfigEntry, subentry_id: str, key: str) -> str:
+    return f"{preset_device_key(entry, subentry_id)}_{key}"
 
 
 @callback
@@ -185,18 +194,27 @@ def async_add_meter_entities[DescriptionT: EntityDescription](
         [PresetManager, DescriptionT, Preset, PresetMeter], NitroliteMeterEntity
     ],
     descriptions: tuple[DescriptionT, ...],
+    platform: Platform,
 ) -> None:
-    """Add one entity per description to each metered preset.
+    """Add one entity per description to each metered preset; remove those of others.
 
     The entry reloads when a preset's meter is added, changed or removed.
     """
     presets = meters.presets
-    for subentry_id, meter in meters.meters.items():
-        preset = presets.presets[subentry_id]
-        async_add_entities(
-            [
-                entity_class(presets, description, preset, meter)
-                for description in descriptions
-            ],
-            config_subentry_id=subentry_id,
-        )
+    registry = er.async_get(presets.hass)
+    for subentry_id, preset in presets.presets.items():
+        if (meter := meters.meters.get(subentry_id)) is not None:
+            async_add_entities(
+                [
+                    entity_class(presets, description, preset, meter)
+                    for description in descriptions
+                ],
+                config_subentry_id=subentry_id,
+            )
+            continue
+        for description in descriptions:
+            unique_id = _preset_entity_unique_id(
+                presets.entry, subentry_id, description.key
+            )
+            if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id):
+                registry.async_remove(entity_id)

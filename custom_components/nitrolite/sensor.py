@@ -13,7 +13,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -258,6 +258,7 @@ async def async_setup_entry(
         async_add_entities,
         NitroliteMeterSensor,
         METER_SENSORS,
+        Platform.SENSOR,
     )
 
 

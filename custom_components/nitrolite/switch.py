@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -27,6 +28,7 @@ async def async_setup_entry(
         async_add_entities,
         NitroliteMeteringSwitch,
         (METERING_SWITCH,),
+        Platform.SWITCH,
     )
 
 

@@ -26,9 +26,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import LocalClearNode
 
-from .conftest import COUNTERPARTY, WALLET, wallet_entry
+from .conftest import COUNTERPARTY, WALLET, setup_entry, wallet_entry
 from .helpers import call, wait_for
-from .test_presets import CLOSE, OPEN, PAY, preset_subentry, press, state
+from .test_presets import CLOSE, OPEN, PAY, PRESET_ID, preset_subentry, press, state
 
 METER = "sensor.charger_energy"
 PLUGGED = "binary_sensor.charger_plugged_in"
@@ -406,3 +406,44 @@ async def test_a_top_up_past_the_spending_cap_stops_metering_with_the_reason(
     assert event.data["reason"] == "allowance_exceeded"
     assert "spending cap does not cover this" in event.data["message"]
     assert paid(clearnode) == Decimal(8)
+
+
+async def test_a_damaged_saved_state_leaves_metering_off(
+    hass: HomeAssistant,
+    clearnode: LocalClearNode,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Paying on from a record that does not check out could pay a stretch twice."""
+    key = f"{DOMAIN}.{config_entry.entry_id}.meters"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {PRESET_ID: {"enabled": True, "session_id": 7}},
+    }
+
+    await setup_entry(hass, config_entry)
+    await plug(hass, plugged=True)
+    await press(hass, OPEN)  # refused if metering had opened one
+
+    assert state(hass, METERING) == "off"
+    assert "Turned metering of preset" in caplog.text
+    assert len(clearnode.app_sessions) == 1
+
+
+async def test_removing_the_entry_forgets_what_the_meters_saved(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """The meters' store goes with the entry."""
+    await hass.services.async_call(
+        "switch", "turn_off", {ATTR_ENTITY_ID: METERING}, blocking=True
+    )
+    key = f"{DOMAIN}.{loaded_entry.entry_id}.meters"
+    assert hass_storage[key]["data"][PRESET_ID]["enabled"] is False
+
+    await hass.config_entries.async_remove(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert key not in hass_storage
