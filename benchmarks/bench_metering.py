@@ -31,6 +31,7 @@ from benchmarks.bench_homeassistant import (
     new_entry,
     set_up,
 )
+from custom_components.nitrolite.clearnode import format_amount
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import DEMO_COUNTERPARTY_ADDRESS as COUNTERPARTY, LocalClearNode
 
@@ -150,7 +151,8 @@ async def bench_metering(table: Table, seconds: float) -> bool:
     )
     table.add(
         "sum paid == price × advance rounded down to the step (node, events)",
-        f"{received} / {announced} usdc, expected {expected}",
+        f"{format_amount(received)} / {format_amount(announced)} usdc, "
+        f"expected {format_amount(expected)}",
         "exact",
         met=exact,
     )

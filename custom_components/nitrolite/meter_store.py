@@ -27,29 +27,12 @@ from .clearnode import (
 )
 from .const import DOMAIN, LOGGER
 from .errors import service_error
+from .meter import Baseline, MeteredPayment, plain
 from .serialize import allocations_json
 from .storage import parse_allocations
 
 STORAGE_VERSION = 1
 SAVE_DELAY_SECONDS = 1
-
-
-@dataclass(frozen=True, slots=True)
-class Baseline:
-    """The meter reading the payments so far cover, and the unit it was read in."""
-
-    entity_id: str
-    reading: Decimal
-    unit: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class MeteredPayment:
-    """A payment for a stretch of the meter: what it pays and up to which reading."""
-
-    amount: Decimal
-    units: Decimal  # preset units
-    reading: Decimal  # the meter reading it covers
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +73,6 @@ class MeterState:
             last_payment=payment,
             pending=None,
         )
-
-
-def plain(amount: Decimal) -> Decimal:
-    """Return an amount as written plainly: 0.1, not 0.10; 100, not 1E+2."""
-    return parse_amount(format_amount(amount))
 
 
 class MeterStore:

@@ -17,24 +17,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from decimal import Decimal, localcontext
+from dataclasses import replace
+from decimal import Decimal
 from functools import partial
 import logging
 
-from homeassistant.components import persistent_notification
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
     ConfigEntry,
     ConfigEntryChange,
 )
-from homeassistant.const import (
-    ATTR_UNIT_OF_MEASUREMENT,
-    STATE_OFF,
-    STATE_ON,
-    STATE_UNAVAILABLE,
-    STATE_UNKNOWN,
-)
+from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import (
     CALLBACK_TYPE,
     Event,
@@ -46,25 +39,29 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.event import async_track_state_change_event
-from homeassistant.helpers.translation import async_get_exception_message
 
-from .allocations import Payment, totals
-from .clearnode import EXACT, AmountError, AppSession, format_amount, parse_amount
+from .allocations import Payment
+from .clearnode import AppSession, format_amount
 from .const import DOMAIN, LOGGER
-from .events import async_announce_metered_payment, async_announce_metering_stopped
-from .meter_store import (
+from .events import (
+    MeteringStopped,
+    async_announce_metered_payment,
+    async_announce_metering_stopped,
+    async_dismiss_metering_stopped,
+)
+from .meter import (
     Baseline,
     MeteredPayment,
-    MeterState,
-    MeterStore,
-    PendingPayment,
-    plain,
+    MeterSettings,
+    Progress,
+    UnusableReadingError,
+    meter_reading,
+    metered_payment,
+    progress,
 )
-from .presets import MeterSettings, Preset, PresetManager
+from .meter_store import MeterState, MeterStore, PendingPayment
+from .presets import Preset, PresetManager
 
-# A meter that drops below this share of the reading paid for was reset (as Home
-# Assistant's statistics read a total_increasing sensor); a smaller drop is made up first.
-RESET_SHARE = Decimal("0.9")
 # Refusals after which metering tries again once the state changes: nothing was
 # applied, or the outcome of what was sent is being learnt.
 _TRY_AGAIN = frozenset({"not_connected", "outcome_pending", "change_unanswered"})
@@ -78,64 +75,8 @@ _SESSION_CHANGED = frozenset(
         "insufficient_allocation",
     }
 )
-_SHOWN_CHARS = 48
 
 type Step = Callable[[], Awaitable[bool]]  # True: take the next step at once
-
-
-class UnusableReadingError(Exception):
-    """The meter's state is not a reading to pay for."""
-
-    def __init__(self, problem: str, message: str) -> None:
-        """Name the problem (logged once while it lasts) and describe it."""
-        super().__init__(message)
-        self.problem = problem
-
-
-@dataclass(frozen=True, slots=True)
-class MeterReading:
-    """A meter's state as a number of meter units."""
-
-    value: Decimal
-    unit: str | None
-
-
-def meter_reading(state: State | None) -> MeterReading:
-    """Return a meter's reading; raise UnusableReadingError for any other state."""
-    if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
-        raise UnusableReadingError("unavailable", "is unavailable or unknown")
-    try:
-        value = parse_amount(state.state)
-    except AmountError:
-        raise UnusableReadingError(
-            "not_a_number",
-            f"reads “{state.state[:_SHOWN_CHARS]}”, not a number of 0 or more",
-        ) from None
-    return MeterReading(value, state.attributes.get(ATTR_UNIT_OF_MEASUREMENT))
-
-
-def metered_payment(
-    settings: MeterSettings,
-    unit_price: Decimal,
-    covered: Decimal,
-    reading: Decimal,
-    budget: Decimal | None = None,
-) -> MeteredPayment | None:
-    """Return the payment for the whole steps the meter advanced past ``covered``.
-
-    With a budget, only the steps it pays for; None when not one step is due.
-    """
-    with localcontext(EXACT):
-        step = settings.meter_units * settings.pay_every  # in meter units
-        steps = (reading - covered) // step
-        if budget is not None:
-            steps = min(steps, budget // (unit_price * settings.pay_every))
-        if steps < 1:
-            return None
-        units = steps * settings.pay_every
-        return MeteredPayment(
-            plain(units * unit_price), plain(units), plain(covered + steps * step)
-        )
 
 
 def _on_off(state: State | None) -> bool | None:
@@ -157,7 +98,7 @@ class PresetMeter:
     ) -> None:
         """Nothing is followed yet; see async_start."""
         self._hass = presets.hass
-        self._entry = entry = presets.entry
+        self._entry = presets.entry
         self._presets = presets
         self._coordinator = presets.coordinator
         self._store = store
@@ -169,7 +110,6 @@ class PresetMeter:
         self._rebaseline = False  # count from the reading now (Metering turned on)
         self._problem: str | None = None  # the meter problem last logged
         self._listeners: list[CALLBACK_TYPE] = []
-        self._notification_id = f"{DOMAIN}_{entry.entry_id}_{subentry_id}_metering"
 
     @property
     def state(self) -> MeterState:
@@ -238,7 +178,7 @@ class PresetMeter:
                 self._follow = _on_off(
                     self._hass.states.get(self.settings.session_follows)
                 )
-            persistent_notification.async_dismiss(self._hass, self._notification_id)
+            async_dismiss_metering_stopped(self._hass, self._entry, self.subentry_id)
             self.async_wake()
 
     # What wakes the worker -----------------------------------------------------
@@ -290,7 +230,7 @@ class PresetMeter:
         session = self._presets.open_session(self.subentry_id)
         if session is None:
             if self._follow:
-                return partial(self._async_open, preset)
+                return partial(self._async_follow, preset, self._presets.async_open)
             self._follow = None
             return None
         if self._follow:
@@ -300,7 +240,7 @@ class PresetMeter:
         if step := self._payment_step(preset, session, state.baseline):
             return step
         if self._follow is False:
-            return partial(self._async_close, preset)
+            return partial(self._async_follow, preset, self._presets.async_close)
         return None
 
     def _payment_step(
@@ -310,44 +250,18 @@ class PresetMeter:
         settings = self.settings
         try:
             reading = meter_reading(self._hass.states.get(settings.entity_id))
+            found = progress(baseline, settings.entity_id, reading)
         except UnusableReadingError as err:
             self._note(preset, err.problem, f"{err}; nothing is paid for it")
             return None
-        if baseline is None or baseline.entity_id != settings.entity_id:
+        if found is Progress.RESET:
+            self._note(preset, "reset", f"was reset to {reading.value}", logging.INFO)
+        if found is not Progress.FORWARD or baseline is None:
             return partial(self._async_start_counting, preset, session)
-        if reading.unit != baseline.unit:
-            self._note(
-                preset,
-                "unit",
-                f"reports {reading.unit}, not {baseline.unit} as when counting began; "
-                f"nothing is paid until it reports {baseline.unit} again (turn "
-                "Metering off and on to count in the new unit)",
-            )
-            return None
-        if reading.value < baseline.reading:
-            if reading.value < RESET_SHARE * baseline.reading:
-                self._note(
-                    preset,
-                    "reset",
-                    f"was reset (from {baseline.reading} to {reading.value}); "
-                    "counting goes on from there",
-                    logging.INFO,
-                )
-                return partial(self._async_start_counting, preset, session)
-            self._note(
-                preset,
-                "backwards",
-                f"went back from {baseline.reading} to {reading.value}; nothing is "
-                f"paid until it passes {baseline.reading} again",
-            )
-            return None
         self._problem = None
-        if metered_payment(
-            settings, preset.unit_price, baseline.reading, reading.value
-        ):
-            return partial(
-                self._async_pay_due, preset, session, baseline.reading, reading.value
-            )
+        covered = baseline.reading
+        if metered_payment(settings, preset.unit_price, covered, reading.value):
+            return partial(self._async_pay_due, preset, session, covered, reading.value)
         return None
 
     def _note(
@@ -364,39 +278,14 @@ class PresetMeter:
             )
         self._problem = problem
 
-    def _may_top_up(self, preset: Preset, session: AppSession) -> bool:
-        """Whether one more deposit keeps the session within the most it may lock."""
-        maximum = self.settings.max_session_deposit
-        if not self.settings.top_up or maximum is None or session.allocations is None:
-            return False
-        with localcontext(EXACT):
-            locked = sum(
-                (
-                    amount
-                    for (_participant, asset), amount in totals(
-                        session.allocations
-                    ).items()
-                    if asset == preset.asset
-                ),
-                Decimal(0),
-            )
-            return locked + preset.deposit <= maximum
-
     # Steps -----------------------------------------------------------------------
 
-    async def _async_open(self, preset: Preset) -> bool:
+    async def _async_follow(
+        self, preset: Preset, change: Callable[[Preset], Awaitable[object]]
+    ) -> bool:
+        """Open or close the session as the session-follows entity said."""
         try:
-            await self._presets.async_open(preset)
-        except HomeAssistantError as err:
-            if err.translation_key not in _TRY_AGAIN:
-                self._follow = None
-            return self._async_refused(preset, err)
-        self._follow = None
-        return True
-
-    async def _async_close(self, preset: Preset) -> bool:
-        try:
-            await self._presets.async_close(preset)
+            await change(preset)
         except HomeAssistantError as err:
             if err.translation_key not in _TRY_AGAIN:
                 self._follow = None
@@ -423,11 +312,7 @@ class PresetMeter:
                 units_paid=Decimal(0) if new_session else state.units_paid,
             )
         )
-        try:
-            await self._store.async_save_now()
-        except HomeAssistantError as err:
-            return self._async_refused(preset, err)
-        return True
+        return await self._async_try(preset, self._store.async_save_now())
 
     async def _async_pay_due(
         self, preset: Preset, session: AppSession, covered: Decimal, reading: Decimal
@@ -440,8 +325,8 @@ class PresetMeter:
             return True
         if due.amount <= remaining:
             return await self._async_pay(preset, due)
-        if self._may_top_up(preset, session):
-            return await self._async_top_up(preset)
+        if settings.may_top_up(session.allocations, preset.asset, preset.deposit):
+            return await self._async_try(preset, self._presets.async_top_up(preset))
         if covered_by_deposit := metered_payment(
             settings, price, covered, reading, remaining
         ):
@@ -456,9 +341,10 @@ class PresetMeter:
         )
         return False
 
-    async def _async_top_up(self, preset: Preset) -> bool:
+    async def _async_try(self, preset: Preset, step: Awaitable[object]) -> bool:
+        """Take a step that the ClearNode or the store may refuse."""
         try:
-            await self._presets.async_top_up(preset)
+            await step
         except HomeAssistantError as err:
             return self._async_refused(preset, err)
         return True
@@ -551,31 +437,16 @@ class PresetMeter:
     def _async_stop(
         self, preset: Preset, reason: str, message_key: str, **placeholders: str
     ) -> None:
-        """Turn metering off; fire the event and tell the user why in a notification."""
+        """Turn metering off; tell automations and the user why."""
         state = self.state
         self._async_set(replace(state, enabled=False))
-        message = async_get_exception_message(
-            DOMAIN, message_key, {"preset": preset.name, **placeholders}
-        )
-        LOGGER.warning("%s", message)
         async_announce_metering_stopped(
             self._hass,
             self._entry,
-            {
-                "preset": preset.name,
-                "preset_id": self.subentry_id,
-                "app_session_id": state.session_id,
-                "reason": reason,
-                "message": message,
-            },
-        )
-        persistent_notification.async_create(
-            self._hass,
-            message,
-            async_get_exception_message(
-                DOMAIN, "metering_stopped_title", {"preset": preset.name}
+            MeteringStopped(
+                preset.name, self.subentry_id, state.session_id, reason, message_key
             ),
-            self._notification_id,
+            placeholders,
         )
 
     @callback

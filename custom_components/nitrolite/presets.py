@@ -9,7 +9,7 @@ ClearNode is known to have created it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from typing import Any, TypedDict
@@ -35,56 +35,23 @@ from .const import (
     CONF_COUNTERPARTY,
     CONF_COUNTERPARTY_WEIGHT,
     CONF_DEPOSIT,
-    CONF_MAX_SESSION_DEPOSIT,
     CONF_METER,
-    CONF_METER_ENTITY,
-    CONF_METER_UNITS,
     CONF_OWN_WEIGHT,
-    CONF_PAY_EVERY,
     CONF_PROTOCOL,
     CONF_QUORUM,
-    CONF_SESSION_FOLLOWS,
     CONF_UNIT_PRICE,
-    CONF_WHEN_DEPOSIT_RUNS_OUT,
-    DEPOSIT_RUNS_OUT_TOP_UP,
     DOMAIN,
     LOGGER,
     SUBENTRY_TYPE_PRESET,
 )
 from .coordinator import NitroliteCoordinator
 from .devices import async_rename_preset_devices
+from .meter import MeterSettings
 from .validation import amount, validation_error
 
 STORAGE_VERSION = 2
 
 type PresetListener = Callable[[Iterable[str]], None]
-
-
-@dataclass(frozen=True, slots=True)
-class MeterSettings:
-    """A preset's meter: what it pays for, how often, and what runs out of deposit does."""
-
-    entity_id: str
-    meter_units: Decimal  # meter units in one preset unit
-    pay_every: Decimal  # preset units
-    session_follows: str | None  # an on/off entity the session opens and closes with
-    top_up: bool  # else stop when the deposit runs out
-    max_session_deposit: (
-        Decimal | None
-    )  # the most locked in one session, top-ups included
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> MeterSettings:
-        """Read the meter section of a preset subentry's data."""
-        maximum = data.get(CONF_MAX_SESSION_DEPOSIT)
-        return cls(
-            entity_id=data[CONF_METER_ENTITY],
-            meter_units=parse_amount(data[CONF_METER_UNITS]),
-            pay_every=parse_amount(data[CONF_PAY_EVERY]),
-            session_follows=data.get(CONF_SESSION_FOLLOWS),
-            top_up=data[CONF_WHEN_DEPOSIT_RUNS_OUT] == DEPOSIT_RUNS_OUT_TOP_UP,
-            max_session_deposit=None if maximum is None else parse_amount(maximum),
-        )
 
 
 @dataclass(frozen=True, slots=True)
