@@ -9,12 +9,15 @@ version tells whether it applied; nothing is paid twice or skipped.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal, localcontext
 from typing import Any
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 
 from .clearnode import (
@@ -78,17 +81,21 @@ class MeterState:
 class MeterStore:
     """The metered presets' states of one entry, by preset subentry id.
 
-    A state that a payment relies on is saved at once and read back (Store logs a
-    failed write and drops it); the rest within a second.
+    A state a payment relies on is saved at once, the rest within a second. Store logs a
+    failed write and drops it, so every write is read back; writes take turns, so that
+    each reads back its own.
     """
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Nothing is read yet; see async_load."""
+        self._hass = hass
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.meters"
         )
         self._states: dict[str, MeterState] = {}
-        self._closed = False  # flushed for the last time: the entry unloads
+        self._write_lock = asyncio.Lock()
+        self._unsub_save: CALLBACK_TYPE | None = None
+        self._closed = False  # written a last time: the entry unloads
 
     async def async_load(self, subentry_ids: Iterable[str]) -> None:
         """Read the states of these presets (the metered ones); forget the others."""
@@ -112,8 +119,15 @@ class MeterStore:
     def async_set(self, subentry_id: str, state: MeterState) -> None:
         """Change a preset's state; it is saved within a second."""
         self._states[subentry_id] = state
-        if not self._closed:
-            self._store.async_delay_save(self._json, SAVE_DELAY_SECONDS)
+        if not self._closed and self._unsub_save is None:
+            self._unsub_save = async_call_later(
+                self._hass, SAVE_DELAY_SECONDS, self._async_delayed_write
+            )
+
+    async def async_save_now(self) -> None:
+        """Write every state and read it back; raise if it is not on disk."""
+        if self._closed or not await self._async_write():
+            raise service_error("meter_store_failed")
 
     async def async_close(self) -> None:
         """Write the states a last time (the entry unloads); nothing is saved after.
@@ -122,22 +136,24 @@ class MeterStore:
         changes.
         """
         self._closed = True
-        await self._store.async_save(self._json())
+        if self._unsub_save is not None:
+            self._unsub_save()
+            self._unsub_save = None
+        await self._async_write()
 
-    async def async_save_now(self) -> None:
-        """Write every state and read it back; raise if it is not on disk."""
-        if self._closed:
-            raise service_error("meter_store_failed")
-        data = self._json()
-        await self._store.async_save(data)
-        if await self._store.async_load() != data:
-            raise service_error("meter_store_failed")
+    async def _async_delayed_write(self, _now: datetime) -> None:
+        self._unsub_save = None
+        await self._async_write()
 
-    def _json(self) -> dict[str, Any]:
-        return {
-            subentry_id: _state_json(state)
-            for subentry_id, state in self._states.items()
-        }
+    async def _async_write(self) -> bool:
+        """Write every state; return whether the file reads back as written."""
+        async with self._write_lock:
+            data = {
+                subentry_id: _state_json(state)
+                for subentry_id, state in self._states.items()
+            }
+            await self._store.async_save(data)
+            return await self._store.async_load() == data
 
 
 def _payment_json(payment: MeteredPayment | None) -> dict[str, str] | None:

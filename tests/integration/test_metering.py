@@ -9,14 +9,17 @@ judge. The EV-charger preset deposits 4 usdc and costs 0.5 usdc per kWh, paid ev
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from decimal import Decimal
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -447,3 +450,81 @@ async def test_removing_the_entry_forgets_what_the_meters_saved(
     await hass.async_block_till_done()
 
     assert key not in hass_storage
+
+
+PARKING_METER = "sensor.parking_minutes"
+
+
+def parking_preset() -> ConfigSubentryDataWithId:
+    """Return a second metered preset: parking at 0.5 usdc a minute, per minute."""
+    parking = preset_subentry(
+        name="Parking",
+        meter={
+            "meter_entity": PARKING_METER,
+            "meter_units": "1",
+            "pay_every": "1",
+            "session_follows": PLUGGED,
+            "when_deposit_runs_out": "stop",
+            "max_session_deposit": None,
+        },
+    )
+    parking.update(
+        subentry_id="01JPRESETPARKING0000000000", title="Parking", unique_id="parking"
+    )
+    return parking
+
+
+@pytest.fixture
+def slow_disk() -> Iterator[None]:
+    """Make each write to Home Assistant's storage take a while, as a disk does."""
+    write = Store._async_write_data
+
+    async def slow_write(store: Store[Any], data: dict[str, Any]) -> None:
+        await asyncio.sleep(0.01)
+        await write(store, data)
+
+    with patch.object(Store, "_async_write_data", slow_write):
+        yield
+
+
+@pytest.mark.usefixtures("slow_disk")
+async def test_two_metered_presets_pay_at_the_same_time(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """Each preset saves what its payment covers while the other does: both pay exactly."""
+    hass.states.async_set(PARKING_METER, "0", {"unit_of_measurement": "min"})
+    entry = wallet_entry(
+        clearnode, subentries_data=[metered_preset(), parking_preset()]
+    )
+    await setup_entry(hass, entry)
+    stopped = async_capture_events(hass, METERING_STOPPED)
+    await plug(hass, plugged=True)
+    await wait_for(hass, lambda: len(clearnode.app_sessions) == 2)
+    await wait_for(hass, lambda: counted_from(hass) == "10")
+    await wait_for(
+        hass,
+        lambda: (
+            hass.states.get("sensor.parking_metered_units_paid").attributes.get(
+                "meter_reading"
+            )
+            == "0"
+        ),
+    )
+
+    for step in range(1, 9):
+        set_meter(hass, str(10 + step))
+        hass.states.async_set(PARKING_METER, str(step), {"unit_of_measurement": "min"})
+        await asyncio.sleep(0.01)
+    await wait_for(
+        hass,
+        lambda: (
+            sorted(
+                clearnode.allocation(session_id, COUNTERPARTY, "usdc")
+                for session_id in clearnode.app_sessions
+            )
+            == [Decimal(4), Decimal(4)]
+        ),
+    )
+
+    assert stopped == []
+    assert state(hass, METERING) == state(hass, "switch.parking_metering") == "on"
