@@ -109,6 +109,9 @@ class PresetMeter:
         self._follow: bool | None = None  # open (True) or close (False) to be done
         self._rebaseline = False  # count from the reading now (Metering turned on)
         self._problem: str | None = None  # the meter problem last logged
+        # The session whose deposit ran out (told once), and one whose top-up was refused.
+        self._exhausted: str | None = None
+        self._top_up_refused: tuple[str, HomeAssistantError] | None = None
         self._listeners: list[CALLBACK_TYPE] = []
 
     @property
@@ -259,10 +262,37 @@ class PresetMeter:
         if found is not Progress.FORWARD or baseline is None:
             return partial(self._async_start_counting, preset, session)
         self._problem = None
-        covered = baseline.reading
-        if metered_payment(settings, preset.unit_price, covered, reading.value):
-            return partial(self._async_pay_due, preset, session, covered, reading.value)
+        return self._paying_step(preset, session, baseline.reading, reading.value)
+
+    def _paying_step(
+        self, preset: Preset, session: AppSession, covered: Decimal, reading: Decimal
+    ) -> Step | None:
+        """Return the payment due, or the top-up it needs; None while none can be made.
+
+        Where the deposit runs out, the whole steps the rest covers are paid; then
+        nothing more until funds are added, and the user is told once.
+        """
+        settings, price = self.settings, preset.unit_price
+        due = metered_payment(settings, price, covered, reading)
+        if due is None:
+            return None
+        remaining = self._presets.remaining(preset) or Decimal(0)
+        if due.amount <= remaining:
+            return partial(self._async_pay, preset, due)
+        if self._may_top_up(preset, session):
+            return partial(self._async_top_up, preset, session)
+        if payment := metered_payment(settings, price, covered, reading, remaining):
+            return partial(self._async_pay, preset, payment)
+        self._async_exhausted(preset, session, remaining, due)
         return None
+
+    def _may_top_up(self, preset: Preset, session: AppSession) -> bool:
+        refused = self._top_up_refused
+        return (
+            refused is None or refused[0] != session.app_session_id
+        ) and self.settings.may_top_up(
+            session.allocations, preset.asset, preset.deposit
+        )
 
     def _note(
         self, preset: Preset, problem: str, message: str, level: int = logging.WARNING
@@ -314,32 +344,15 @@ class PresetMeter:
         )
         return await self._async_try(preset, self._store.async_save_now())
 
-    async def _async_pay_due(
-        self, preset: Preset, session: AppSession, covered: Decimal, reading: Decimal
-    ) -> bool:
-        """Pay what is due; where the deposit runs out, top up or pay what it covers."""
-        settings, price = self.settings, preset.unit_price
-        remaining = self._presets.remaining(preset) or Decimal(0)
-        due = metered_payment(settings, price, covered, reading)
-        if due is None:
-            return True
-        if due.amount <= remaining:
-            return await self._async_pay(preset, due)
-        if settings.may_top_up(session.allocations, preset.asset, preset.deposit):
-            return await self._async_try(preset, self._presets.async_top_up(preset))
-        if covered_by_deposit := metered_payment(
-            settings, price, covered, reading, remaining
-        ):
-            return await self._async_pay(preset, covered_by_deposit)
-        self._async_stop(
-            preset,
-            "deposit_exhausted",
-            "metering_deposit_exhausted",
-            remaining=format_amount(remaining),
-            amount=format_amount(due.amount),
-            asset=preset.asset,
-        )
-        return False
+    async def _async_top_up(self, preset: Preset, session: AppSession) -> bool:
+        """Add the deposit; a refusal (e.g. the spending cap) ends top-ups of the session."""
+        try:
+            await self._presets.async_top_up(preset)
+        except HomeAssistantError as err:
+            if err.translation_key in _TRY_AGAIN | _SESSION_CHANGED:
+                return self._async_refused(preset, err)
+            self._top_up_refused = (session.app_session_id, err)
+        return True
 
     async def _async_try(self, preset: Preset, step: Awaitable[object]) -> bool:
         """Take a step that the ClearNode or the store may refuse."""
@@ -395,6 +408,9 @@ class PresetMeter:
         )
         applied = session is not None and session.version >= pending.version
         self._async_set(state.settled(applied=applied))
+        if applied and self._exhausted is not None:  # funds were added: paying again
+            self._exhausted = None
+            async_dismiss_metering_stopped(self._hass, self._entry, self.subentry_id)
         if applied and announce and session is not None:
             self._async_announce(session, pending.payment)
 
@@ -430,21 +446,64 @@ class PresetMeter:
             return False
         if key in _SESSION_CHANGED:
             return True
-        self._async_stop(preset, key, "metering_stopped", error=str(err))
+        self._async_stop(preset, err)
         return False
 
     @callback
-    def _async_stop(
-        self, preset: Preset, reason: str, message_key: str, **placeholders: str
+    def _async_exhausted(
+        self,
+        preset: Preset,
+        session: AppSession,
+        remaining: Decimal,
+        due: MeteredPayment,
     ) -> None:
-        """Turn metering off; tell automations and the user why."""
-        state = self.state
-        self._async_set(replace(state, enabled=False))
+        """Tell once that the session's deposit does not cover the next payment."""
+        if self._exhausted == session.app_session_id:
+            return
+        self._exhausted = session.app_session_id
+        placeholders = {
+            "remaining": format_amount(remaining),
+            "amount": format_amount(due.amount),
+            "asset": preset.asset,
+        }
+        refused = self._top_up_refused
+        if refused is not None and refused[0] == session.app_session_id:
+            error = refused[1]
+            reason, key = error.translation_key or "error", "metering_top_up_refused"
+            placeholders["error"] = str(error)
+        else:
+            reason, key = "deposit_exhausted", "metering_deposit_exhausted"
+        self._async_tell_stopped(preset, reason, key, placeholders)
+
+    @callback
+    def _async_stop(self, preset: Preset, error: HomeAssistantError) -> None:
+        """Turn metering off after a refusal it cannot work around; tell why."""
+        self._async_set(replace(self.state, enabled=False))
+        self._async_tell_stopped(
+            preset,
+            error.translation_key or "error",
+            "metering_stopped",
+            {"error": str(error)},
+        )
+
+    @callback
+    def _async_tell_stopped(
+        self,
+        preset: Preset,
+        reason: str,
+        message_key: str,
+        placeholders: dict[str, str],
+    ) -> None:
+        """Fire nitrolite_metering_stopped; show the notification and log it."""
         async_announce_metering_stopped(
             self._hass,
             self._entry,
             MeteringStopped(
-                preset.name, self.subentry_id, state.session_id, reason, message_key
+                preset.name,
+                self.subentry_id,
+                self.state.session_id,
+                reason,
+                message_key,
             ),
             placeholders,
         )

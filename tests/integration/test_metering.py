@@ -336,33 +336,71 @@ async def test_a_session_opened_by_hand_is_metered_and_closed_by_hand(
     assert clearnode.balance(COUNTERPARTY, "usdc") == Decimal("20.8")
 
 
+def notices(hass: HomeAssistant) -> dict[str, dict[str, Any]]:
+    """Follow the persistent notifications; return them as they stand."""
+    shown: dict[str, dict[str, Any]] = {}
+
+    def update(
+        kind: persistent_notification.UpdateType, notes: dict[str, dict[str, Any]]
+    ) -> None:
+        if kind is persistent_notification.UpdateType.REMOVED:
+            for notification_id in notes:
+                shown.pop(notification_id, None)
+        else:
+            shown.update(notes)
+
+    persistent_notification.async_register_callback(hass, update)
+    return shown
+
+
+def deposit(wallet_amount: str, paid_amount: str) -> list[dict[str, str]]:
+    """Return the allocations of a deposit that leaves the wallet ``wallet_amount``."""
+    return [
+        {"participant": WALLET, "asset": "usdc", "amount": wallet_amount},
+        {"participant": COUNTERPARTY, "asset": "usdc", "amount": paid_amount},
+    ]
+
+
 @pytest.mark.usefixtures("loaded_entry")
-async def test_deposit_runs_out_stop_pays_what_it_covers_then_stops_and_tells(
+async def test_deposit_runs_out_stop_pays_what_it_covers_then_tells_once(
     hass: HomeAssistant, clearnode: LocalClearNode
 ) -> None:
-    """The last step that fits is paid; then Metering turns off, with event and notice."""
+    """The last step that fits is paid, then nothing until funds are added; told once."""
     stopped = async_capture_events(hass, METERING_STOPPED)
-    notices: list[dict[str, Any]] = []
-    persistent_notification.async_register_callback(
-        hass, lambda _kind, notes: notices.append(dict(notes))
-    )
+    shown = notices(hass)
     session_id = await open_by_plugging_in(hass, clearnode)
     await meter_to(hass, clearnode, "17.95", "3.95")
 
     await meter_to(hass, clearnode, "18.3", "4")  # 0.4 kWh due, 0.1 kWh covered
-    await wait_for(hass, lambda: state(hass, METERING) == "off")
+    await wait_for(hass, lambda: len(stopped) == 1)
     set_meter(hass, "19")
     await hass.async_block_till_done()
 
-    assert paid(clearnode) == Decimal(4)
     (event,) = stopped
     assert event.data["reason"] == "deposit_exhausted"
     assert event.data["app_session_id"] == session_id
     assert event.data["preset"] == "EV charger"
     assert "does not cover the next payment (0.15 usdc)" in event.data["message"]
-    (notice,) = [note for note in notices[-1].values() if "EV charger" in note["title"]]
-    assert notice["message"] == event.data["message"]
-    assert clearnode.app_sessions[session_id].status == "open"
+    (notice,) = shown.values()
+    assert (notice["title"], notice["message"]) == (
+        "Metering of EV charger stopped",
+        event.data["message"],
+    )
+    assert state(hass, METERING) == "on"
+
+    await call(
+        hass,
+        "submit_app_state",
+        app_session_id=session_id,
+        allocations=deposit("2", "4"),
+        intent="deposit",
+    )
+    await wait_for(hass, lambda: shown_paid(hass) == Decimal("4.5"))  # 18 to 19 kWh
+    assert not shown
+    await plug(hass, plugged=False)
+    await wait_for(hass, lambda: clearnode.app_sessions[session_id].status == "closed")
+    assert clearnode.balance(COUNTERPARTY, "usdc") == Decimal("24.5")
+    assert len(stopped) == 1
 
 
 @pytest.mark.parametrize(
@@ -373,7 +411,7 @@ async def test_deposit_runs_out_stop_pays_what_it_covers_then_stops_and_tells(
 async def test_deposit_runs_out_top_up_adds_the_deposit_up_to_the_most_per_session(
     hass: HomeAssistant, clearnode: LocalClearNode
 ) -> None:
-    """4 usdc at a time while the session stays at 10 at most; then it stops."""
+    """4 usdc at a time while the session holds 10 at most; then it tells, once."""
     stopped = async_capture_events(hass, METERING_STOPPED)
     session_id = await open_by_plugging_in(hass, clearnode)
 
@@ -381,10 +419,11 @@ async def test_deposit_runs_out_top_up_adds_the_deposit_up_to_the_most_per_sessi
     assert clearnode.allocation(session_id, WALLET, "usdc") == Decimal("3.5")
     await meter_to(hass, clearnode, "26", "8")
     set_meter(hass, "26.1")  # a third 4 would pass 10
-    await wait_for(hass, lambda: state(hass, METERING) == "off")
+    await wait_for(hass, lambda: len(stopped) == 1)
 
     assert clearnode.balance(WALLET, "usdc") == Decimal(92)
-    assert [event.data["reason"] for event in stopped] == ["deposit_exhausted"]
+    assert stopped[0].data["reason"] == "deposit_exhausted"
+    assert state(hass, METERING) == "on"
 
 
 @pytest.mark.parametrize(
@@ -392,23 +431,31 @@ async def test_deposit_runs_out_top_up_adds_the_deposit_up_to_the_most_per_sessi
     [metered_preset(when_deposit_runs_out="top_up", max_session_deposit="40")],
 )
 @pytest.mark.usefixtures("loaded_entry")
-async def test_a_top_up_past_the_spending_cap_stops_metering_with_the_reason(
+async def test_a_top_up_past_the_spending_cap_ends_paying_with_the_reason(
     hass: HomeAssistant, clearnode: LocalClearNode
 ) -> None:
-    """The ClearNode refuses the top-up (cap 10 usdc): translated reason, repair, stop."""
+    """The ClearNode refuses the top-up (cap 10 usdc): the translated reason, told once.
+
+    The session still follows the charger: unplugged, it closes.
+    """
     stopped = async_capture_events(hass, METERING_STOPPED)
-    await open_by_plugging_in(hass, clearnode)
+    session_id = await open_by_plugging_in(hass, clearnode)
 
     await meter_to(hass, clearnode, "17", "3.5")
     await meter_to(hass, clearnode, "24", "7")  # topped up: 8 usdc spent of the cap
     await meter_to(hass, clearnode, "26", "8")
     set_meter(hass, "26.1")  # another 4 would spend 12
-    await wait_for(hass, lambda: state(hass, METERING) == "off")
+    await wait_for(hass, lambda: len(stopped) == 1)
+    set_meter(hass, "27")
+    await plug(hass, plugged=False)
+    await wait_for(hass, lambda: clearnode.app_sessions[session_id].status == "closed")
 
     (event,) = stopped
     assert event.data["reason"] == "allowance_exceeded"
+    assert "topping it up was refused" in event.data["message"]
     assert "spending cap does not cover this" in event.data["message"]
-    assert paid(clearnode) == Decimal(8)
+    assert clearnode.balance(COUNTERPARTY, "usdc") == Decimal(28)
+    assert clearnode.faults.received["submit_app_state"] > 0
 
 
 async def test_a_damaged_saved_state_leaves_metering_off(
