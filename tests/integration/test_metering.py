@@ -575,3 +575,27 @@ async def test_two_metered_presets_pay_at_the_same_time(
 
     assert stopped == []
     assert state(hass, METERING) == state(hass, "switch.parking_metering") == "on"
+
+
+@pytest.mark.parametrize(
+    "preset", [preset_subentry(deposit="20", meter=metered_preset()["data"]["meter"])]
+)
+@pytest.mark.usefixtures("loaded_entry")
+async def test_an_open_beyond_the_spending_cap_turns_metering_off_and_tells(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """Plugged in, the 20 usdc deposit passes the cap of 10: refused, not retried."""
+    stopped = async_capture_events(hass, METERING_STOPPED)
+
+    await plug(hass, plugged=True)
+    await wait_for(hass, lambda: state(hass, METERING) == "off")
+    set_meter(hass, "11")
+    await hass.async_block_till_done()
+
+    (event,) = stopped
+    assert event.data["reason"] == "allowance_exceeded"
+    assert event.data["app_session_id"] is None
+    assert "spending cap does not cover this" in event.data["message"]
+    assert "turn its Metering switch on" in event.data["message"]
+    assert not clearnode.app_sessions
+    assert clearnode.faults.received["create_app_session"] == 1
