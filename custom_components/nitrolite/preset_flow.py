@@ -159,9 +159,8 @@ def _preset_schema(application: str, offered: Sequence[str] | None) -> vol.Schem
             vol.Required(CONF_ASSET): _asset_selector(offered),
             vol.Required(CONF_DEPOSIT): AMOUNT_FIELD,
             vol.Required(CONF_UNIT_PRICE): AMOUNT_FIELD,
-            vol.Optional(CONF_METER, default={}): section(
-                _meter_schema(), {"collapsed": True}
-            ),
+            # Optional without a default: the frontend fills in the fields' defaults.
+            vol.Optional(CONF_METER): section(_meter_schema(), {"collapsed": True}),
             vol.Required(SECTION_ADVANCED): section(advanced, {"collapsed": True}),
         }
     )
@@ -289,7 +288,8 @@ def preset_from_input(
         CONF_UNIT_PRICE: format_amount(unit_price),
         **_advanced_settings(user_input[SECTION_ADVANCED]),
     }
-    if meter := meter_from_input(hass, user_input[CONF_METER], deposit, unit_price):
+    meter_input = user_input.get(CONF_METER, {})
+    if meter := meter_from_input(hass, meter_input, deposit, unit_price):
         data[CONF_METER] = meter
     return data
 
