@@ -52,6 +52,7 @@ from .events import (
 from .meter import (
     Baseline,
     MeteredPayment,
+    MeterReading,
     MeterSettings,
     Progress,
     UnusableReadingError,
@@ -108,7 +109,10 @@ class PresetMeter:
         self._paying = False  # a payment is being signed or sent
         self._follow: bool | None = None  # open (True) or close (False) to be done
         self._rebaseline = False  # count from the reading now (Metering turned on)
-        self._problem: str | None = None  # the meter problem last logged
+        self._reset_to: Baseline | None = (
+            None  # the reading a reset left, to count from
+        )
+        self._problems: set[str] = set()  # logged since the meter last read well
         # The session whose deposit ran out (told once), and one whose top-up was refused.
         self._exhausted: str | None = None
         self._top_up_refused: tuple[str, HomeAssistantError] | None = None
@@ -187,7 +191,10 @@ class PresetMeter:
     # What wakes the worker -----------------------------------------------------
 
     @callback
-    def _async_meter_changed(self, _event: Event[EventStateChangedData]) -> None:
+    def _async_meter_changed(self, event: Event[EventStateChangedData]) -> None:
+        """Look at every update, so that no reset is missed while a payment is busy."""
+        if (preset := self._presets.get(self.subentry_id)) is not None:
+            self._read(preset, event.data["new_state"])
         self.async_wake()
 
     @callback
@@ -250,19 +257,35 @@ class PresetMeter:
         self, preset: Preset, session: AppSession, baseline: Baseline | None
     ) -> Step | None:
         """Return the payment (or the new count) the meter's reading calls for."""
-        settings = self.settings
+        reading = self._read(preset, self._hass.states.get(self.settings.entity_id))
+        if reading is None:
+            return None
+        if (
+            self._reset_to is not None
+            or baseline is None
+            or baseline.entity_id != self.settings.entity_id
+        ):
+            return partial(self._async_start_counting, preset, session)
+        return self._paying_step(preset, session, baseline.reading, reading.value)
+
+    def _read(self, preset: Preset, state: State | None) -> MeterReading | None:
+        """Return the reading a meter state shows, if it can be paid from.
+
+        A reset is noted to count from; a problem is logged once while it lasts.
+        """
+        entity_id = self.settings.entity_id
         try:
-            reading = meter_reading(self._hass.states.get(settings.entity_id))
-            found = progress(baseline, settings.entity_id, reading)
+            reading = meter_reading(state)
+            found = progress(self._reset_to or self.state.baseline, entity_id, reading)
         except UnusableReadingError as err:
             self._note(preset, err.problem, f"{err}; nothing is paid for it")
             return None
         if found is Progress.RESET:
             self._note(preset, "reset", f"was reset to {reading.value}", logging.INFO)
-        if found is not Progress.FORWARD or baseline is None:
-            return partial(self._async_start_counting, preset, session)
-        self._problem = None
-        return self._paying_step(preset, session, baseline.reading, reading.value)
+            self._reset_to = Baseline(entity_id, reading.value, reading.unit)
+        else:
+            self._problems.clear()
+        return reading
 
     def _paying_step(
         self, preset: Preset, session: AppSession, covered: Decimal, reading: Decimal
@@ -298,7 +321,8 @@ class PresetMeter:
         self, preset: Preset, problem: str, message: str, level: int = logging.WARNING
     ) -> None:
         """Log a problem of the meter once, until it reads well again."""
-        if problem != self._problem:
+        if problem not in self._problems:
+            self._problems.add(problem)
             LOGGER.log(
                 level,
                 "Meter %s of preset %s %s",
@@ -306,7 +330,6 @@ class PresetMeter:
                 preset.name,
                 message,
             )
-        self._problem = problem
 
     # Steps -----------------------------------------------------------------------
 
@@ -324,16 +347,21 @@ class PresetMeter:
         return True
 
     async def _async_start_counting(self, preset: Preset, session: AppSession) -> bool:
-        """Count from the meter's reading now: a new session, a reset, Metering on."""
+        """Count from where a reset left the meter, else from its reading now.
+
+        A new session, a meter counted for the first time, Metering turned on.
+        """
         state, settings = self.state, self.settings
-        try:
-            reading = meter_reading(self._hass.states.get(settings.entity_id))
-        except UnusableReadingError:
-            baseline = None  # the first reading it gives starts the count
-        else:
-            baseline = Baseline(settings.entity_id, reading.value, reading.unit)
         new_session = session.app_session_id != state.session_id
-        self._rebaseline = False
+        baseline = None if new_session or self._rebaseline else self._reset_to
+        if baseline is None:
+            try:
+                reading = meter_reading(self._hass.states.get(settings.entity_id))
+            except UnusableReadingError:
+                pass  # the first reading it gives starts the count
+            else:
+                baseline = Baseline(settings.entity_id, reading.value, reading.unit)
+        self._rebaseline, self._reset_to = False, None
         self._async_set(
             replace(
                 state,

@@ -242,6 +242,24 @@ async def test_a_reset_meter_pays_nothing_and_counting_goes_on(
 
 
 @pytest.mark.usefixtures("loaded_entry")
+async def test_a_reset_while_a_payment_is_on_its_way_counts_from_where_it_left(
+    hass: HomeAssistant, clearnode: LocalClearNode
+) -> None:
+    """Every update is looked at: the count goes on from 0.2, not from the next reading."""
+    payments = async_capture_events(hass, METERED_PAYMENT)
+    await open_by_plugging_in(hass, clearnode)
+    clearnode.faults.delay = 0.2
+
+    set_meter(hass, "10.5")
+    await wait_for(hass, lambda: clearnode.faults.received["submit_app_state"] == 1)
+    set_meter(hass, "0.2")
+    set_meter(hass, "0.5")
+    await wait_for(hass, lambda: shown_paid(hass) == Decimal("0.4"))
+
+    assert amounts(payments) == ["0.25", "0.15"]
+
+
+@pytest.mark.usefixtures("loaded_entry")
 async def test_a_burst_of_updates_makes_one_payment_in_flight_and_pays_exactly(
     hass: HomeAssistant, clearnode: LocalClearNode, loaded_entry: MockConfigEntry
 ) -> None:
