@@ -109,9 +109,7 @@ class PresetMeter:
         self._paying = False  # a payment is being signed or sent
         self._follow: bool | None = None  # open (True) or close (False) to be done
         self._rebaseline = False  # count from the reading now (Metering turned on)
-        self._reset_to: Baseline | None = (
-            None  # the reading a reset left, to count from
-        )
+        self._reset_to: Baseline | None = None  # where a reset left the meter
         self._problems: set[str] = set()  # logged since the meter last read well
         # The session whose deposit ran out (told once), and one whose top-up was refused.
         self._exhausted: str | None = None
