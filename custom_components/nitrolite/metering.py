@@ -21,6 +21,7 @@ from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 import logging
+from typing import NamedTuple
 
 from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
@@ -80,6 +81,14 @@ _SESSION_CHANGED = frozenset(
 type Step = Callable[[], Awaitable[bool]]  # True: take the next step at once
 
 
+class TopUpRefused(NamedTuple):
+    """A top-up the ClearNode refused: none is tried again in that session."""
+
+    app_session_id: str
+    reason: str  # the error's translation key
+    message: str
+
+
 def _on_off(state: State | None) -> bool | None:
     """Return True for on, False for off, None for anything else."""
     if state is None or state.state not in (STATE_ON, STATE_OFF):
@@ -113,7 +122,7 @@ class PresetMeter:
         self._problems: set[str] = set()  # logged since the meter last read well
         # The session whose deposit ran out (told once), and one whose top-up was refused.
         self._exhausted: str | None = None
-        self._top_up_refused: tuple[str, HomeAssistantError] | None = None
+        self._top_up_refused: TopUpRefused | None = None
         self._listeners: list[CALLBACK_TYPE] = []
 
     @property
@@ -310,7 +319,7 @@ class PresetMeter:
     def _may_top_up(self, preset: Preset, session: AppSession) -> bool:
         refused = self._top_up_refused
         return (
-            refused is None or refused[0] != session.app_session_id
+            refused is None or refused.app_session_id != session.app_session_id
         ) and self.settings.may_top_up(
             session.allocations, preset.asset, preset.deposit
         )
@@ -377,7 +386,9 @@ class PresetMeter:
         except HomeAssistantError as err:
             if err.translation_key in _TRY_AGAIN | _SESSION_CHANGED:
                 return self._async_refused(preset, err)
-            self._top_up_refused = (session.app_session_id, err)
+            self._top_up_refused = TopUpRefused(
+                session.app_session_id, err.translation_key or "error", str(err)
+            )
         return True
 
     async def _async_try(self, preset: Preset, step: Awaitable[object]) -> bool:
@@ -493,10 +504,9 @@ class PresetMeter:
             "asset": preset.asset,
         }
         refused = self._top_up_refused
-        if refused is not None and refused[0] == session.app_session_id:
-            error = refused[1]
-            reason, key = error.translation_key or "error", "metering_top_up_refused"
-            placeholders["error"] = str(error)
+        if refused is not None and refused.app_session_id == session.app_session_id:
+            reason, key = refused.reason, "metering_top_up_refused"
+            placeholders["error"] = refused.message
         else:
             reason, key = "deposit_exhausted", "metering_deposit_exhausted"
         self._async_tell_stopped(preset, reason, key, placeholders)
