@@ -20,6 +20,7 @@ from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
+from homeassistant.util.file import WriteError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -617,3 +618,32 @@ async def test_an_open_beyond_the_spending_cap_turns_metering_off_and_tells(
     assert "turn its Metering switch on" in event.data["message"]
     assert not clearnode.app_sessions
     assert clearnode.faults.received["create_app_session"] == 1
+
+
+@pytest.fixture
+def failing_disk() -> Iterator[None]:
+    """Make every write to Home Assistant's storage fail, as a full disk does."""
+
+    async def failed_write(store: Store[Any], data: dict[str, Any]) -> None:
+        raise WriteError("No space left on device")
+
+    with patch.object(Store, "_async_write_data", failed_write):
+        yield
+
+
+@pytest.mark.usefixtures("loaded_entry")
+async def test_a_reading_that_cannot_be_saved_is_not_paid(
+    hass: HomeAssistant, clearnode: LocalClearNode, request: pytest.FixtureRequest
+) -> None:
+    """Nothing is signed unless the reading it covers is on disk; metering turns off."""
+    stopped = async_capture_events(hass, METERING_STOPPED)
+    await open_by_plugging_in(hass, clearnode)
+    request.getfixturevalue("failing_disk")
+
+    set_meter(hass, "10.5")
+    await wait_for(hass, lambda: state(hass, METERING) == "off")
+
+    assert [event.data["reason"] for event in stopped] == ["meter_store_failed"]
+    assert "Could not save the meter reading" in stopped[0].data["message"]
+    assert clearnode.faults.received["submit_app_state"] == 0
+    assert paid(clearnode) == 0
