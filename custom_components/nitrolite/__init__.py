@@ -35,12 +35,19 @@ from .const import (
 from .coordinator import NitroliteCoordinator
 from .data import NitroliteConfigEntry, NitroliteRuntimeData
 from .devices import app_session_of_device, wallet_device_info
+from .metering import MeterManager, async_remove_meter_store
 from .presets import PresetManager, async_remove_store
 from .services import async_setup_services
 from .storage import async_remove_session_store
 from .validation import is_root_application
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.EVENT, Platform.SENSOR]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 REVOKE_TIMEOUT_SECONDS = 15
 
@@ -97,13 +104,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) ->
     actions = NitroliteActions(hass, entry, coordinator)
     presets = PresetManager(hass, entry, coordinator, actions)
     await presets.async_load()
-    entry.runtime_data = NitroliteRuntimeData(client, coordinator, actions, presets)
+    meters = MeterManager(hass, entry, presets)
+    await meters.async_load()
+    entry.runtime_data = NitroliteRuntimeData(
+        client, coordinator, actions, presets, meters
+    )
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         **wallet_device_info(entry, client.wallet_address),
     )
     coordinator.async_start()
     presets.async_start()
+    meters.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -157,10 +169,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> None:
-    """Revoke the session key; forget the remembered sessions, presets and issues."""
+    """Revoke the session key; forget the remembered sessions, presets, meters, issues."""
     await _async_revoke_session_key(hass, entry)
     await async_remove_session_store(hass, entry.entry_id)
     await async_remove_store(hass, entry.entry_id)
+    await async_remove_meter_store(hass, entry.entry_id)
     issues.async_delete_issues(hass, entry)
 
 

@@ -19,7 +19,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
-from .allocations import increases, move
+from .allocations import add, increases, move
 from .clearnode import (
     Allocation,
     AppDefinition,
@@ -39,6 +39,9 @@ from .validation import (
     check_own_weight_reaches_quorum,
     validation_error,
 )
+
+# Called with the state a change makes, before it is signed (e.g. to save what it covers).
+type BeforeSending = Callable[[AppSession], Awaitable[None]]
 
 
 class KeyedLocks:
@@ -163,11 +166,15 @@ class NitroliteActions:
         asset: str | None,
         payer: str | None,
         payee: str | None,
+        *,
+        before_sending: BeforeSending | None = None,
     ) -> AppSession:
         """Move an amount from one participant to another inside an app session.
 
         The next allocations are computed from the state as it is once the session's
         lock is held, so concurrent payments add up instead of overwriting each other.
+        ``before_sending`` is awaited, under the lock, with the state the payment
+        makes, before it is signed.
         """
         wallet = self.wallet_address
         async with self._async_changing(app_session_id) as session:
@@ -184,7 +191,23 @@ class NitroliteActions:
             _check_participant(session.participants, payee)
             _check_not_paying_oneself(payer, payee, "to")
             allocations = move(current, payer, payee, asset, amount)
-            return await self._async_submit(session, allocations, "operate", None)
+            return await self._async_submit(
+                session, allocations, "operate", None, before_sending
+            )
+
+    async def async_deposit_in_session(
+        self, app_session_id: str, asset: str, amount: Decimal
+    ) -> AppSession:
+        """Add an amount of our unified balance to our allocation in an app session.
+
+        Computed from the state as it is once the session's lock is held, like a payment.
+        """
+        wallet = self.wallet_address
+        async with self._async_changing(app_session_id) as session:
+            _check_quorum(session, wallet)
+            _check_others_need_us(session, wallet)
+            allocations = add(_known_allocations(session), wallet, asset, amount)
+            return await self._async_submit(session, allocations, "deposit", None)
 
     async def async_close_app_session(
         self,
@@ -225,8 +248,11 @@ class NitroliteActions:
         allocations: Sequence[Allocation],
         intent: str,
         session_data: str | None,
+        before_sending: BeforeSending | None = None,
     ) -> AppSession:
         updated = next_state(session, "open", tuple(allocations), session_data)
+        if before_sending is not None:
+            await before_sending(updated)
         result = await self._async_send_change(
             session,
             updated,

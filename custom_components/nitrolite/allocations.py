@@ -89,3 +89,18 @@ def move(
         Allocation(participant, asset_, value)
         for (participant, asset_), value in summed.items()
     )
+
+
+def add(
+    allocations: Sequence[Allocation], participant: str, asset: str, amount: Decimal
+) -> tuple[Allocation, ...]:
+    """Return the allocations with ``amount`` more for the participant (a deposit)."""
+    summed = totals(allocations)
+    with localcontext(EXACT):
+        summed[participant, asset] = (
+            summed.get((participant, asset), Decimal(0)) + amount
+        )
+    return tuple(
+        Allocation(participant_, asset_, value)
+        for (participant_, asset_), value in summed.items()
+    )

@@ -41,6 +41,16 @@ CONF_OWN_WEIGHT: Final = "own_weight"
 CONF_COUNTERPARTY_WEIGHT: Final = "counterparty_weight"
 CONF_QUORUM: Final = "quorum"
 CONF_CHALLENGE: Final = "challenge"
+# A preset's meter (optional): the subentry's CONF_METER holds the other keys.
+CONF_METER: Final = "meter"
+CONF_METER_ENTITY: Final = "meter_entity"
+CONF_METER_UNITS: Final = "meter_units"  # meter units in one preset unit
+CONF_PAY_EVERY: Final = "pay_every"  # preset units
+CONF_SESSION_FOLLOWS: Final = "session_follows"
+CONF_WHEN_DEPOSIT_RUNS_OUT: Final = "when_deposit_runs_out"
+CONF_MAX_SESSION_DEPOSIT: Final = "max_session_deposit"
+DEPOSIT_RUNS_OUT_STOP: Final = "stop"
+DEPOSIT_RUNS_OUT_TOP_UP: Final = "top_up"
 
 DEFAULT_APPLICATION: Final = "home-assistant"
 DEFAULT_SESSION_KEY_LIFETIME_HOURS: Final = 24
@@ -65,6 +75,8 @@ EVENT_PAYMENT: Final = "payment"
 EVENT_CLOSED: Final = "closed"
 EVENT_TYPES: Final = (EVENT_CREATED, EVENT_UPDATED, EVENT_PAYMENT, EVENT_CLOSED)
 BUS_EVENT_PREFIX: Final = f"{DOMAIN}_app_session_"
+METERED_PAYMENT_EVENT: Final = f"{DOMAIN}_metered_payment"
+METERING_STOPPED_EVENT: Final = f"{DOMAIN}_metering_stopped"
 
 # Repair issue ids (also their translation keys).
 ISSUE_CLOCK_SKEW: Final = "clock_skew"

@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 
 from . import issues
 from .clearnode import (
+    Allocation,
     AppSession,
     AppSessionUpdated,
     BalancesUpdated,
@@ -353,6 +354,29 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
                 listed=listed,
             )
         return True
+
+    @callback
+    def async_restore_allocations(
+        self, app_session_id: str, version: int, allocations: tuple[Allocation, ...]
+    ) -> None:
+        """Fill in the allocations of a session held at ``version`` without them.
+
+        They are those of a change we signed whose answer was lost with a restart: the
+        ClearNode lists the version it made, never allocations.
+        """
+        record = self.data.sessions.get(app_session_id)
+        if (
+            record is None
+            or record.session.version != version
+            or record.session.allocations is not None
+        ):
+            return
+        session = replace(record.session, allocations=allocations)
+        self.data.sessions[app_session_id] = replace(
+            record, session=session, own_share=None
+        )
+        self.session_store.async_remember(session)
+        self._async_publish()
 
     @callback
     def async_forget_session(self, app_session_id: str) -> None:

@@ -9,6 +9,7 @@ from homeassistant.config_entries import ConfigEntry
 from .actions import NitroliteActions
 from .clearnode import WalletClient
 from .coordinator import NitroliteCoordinator
+from .metering import MeterManager
 from .presets import PresetManager
 
 type NitroliteConfigEntry = ConfigEntry[NitroliteRuntimeData]
@@ -22,3 +23,4 @@ class NitroliteRuntimeData:
     coordinator: NitroliteCoordinator
     actions: NitroliteActions
     presets: PresetManager
+    meters: MeterManager

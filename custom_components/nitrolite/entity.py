@@ -1,15 +1,19 @@
-"""Base entities of the Nitrolite integration: wallet, app session and preset."""
+"""Base entities of the Nitrolite integration: wallet, app session, preset and meter."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .clearnode import AppSession
+from .const import DOMAIN
 from .coordinator import NitroliteCoordinator
 from .devices import (
     preset_device_info,
@@ -19,6 +23,7 @@ from .devices import (
     wallet_device_info,
     wallet_device_key,
 )
+from .metering import MeterManager, PresetMeter
 from .model import SessionRecord
 from .presets import Preset, PresetManager
 
@@ -113,8 +118,9 @@ class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):
         self.presets = presets
         self.subentry_id = preset.subentry_id
         self._preset = preset
-        device_key = preset_device_key(entry, preset.subentry_id)
-        self._attr_unique_id = f"{device_key}_{description.key}"
+        self._attr_unique_id = _preset_entity_unique_id(
+            entry, preset.subentry_id, description.key
+        )
         self._attr_device_info = preset_device_info(
             coordinator.hass, entry, preset.subentry_id, preset.name
         )
@@ -130,6 +136,10 @@ class NitrolitePresetEntity(CoordinatorEntity[NitroliteCoordinator]):
     def available(self) -> bool:
         """Available while connected and the preset exists."""
         return super().available and self.presets.get(self.subentry_id) is not None
+
+
+def _preset_entity_unique_id(entry: ConfigEntry, subentry_id: str, key: str) -> str:
+    return f"{preset_device_key(entry, subentry_id)}_{key}"
 
 
 @callback
@@ -154,3 +164,57 @@ def async_add_preset_entities[DescriptionT: EntityDescription](
             )
 
     presets.async_add_preset_listener(_async_add)
+
+
+class NitroliteMeterEntity(NitrolitePresetEntity):
+    """An entity of a metered preset's device: its metering."""
+
+    def __init__(
+        self,
+        presets: PresetManager,
+        description: EntityDescription,
+        preset: Preset,
+        meter: PresetMeter,
+    ) -> None:
+        """Bind to the preset and its meter."""
+        super().__init__(presets, description, preset)
+        self.meter = meter
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the metering's state too."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.meter.async_add_listener(self.async_write_ha_state))
+
+
+@callback
+def async_add_meter_entities[DescriptionT: EntityDescription](
+    meters: MeterManager,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entity_class: Callable[
+        [PresetManager, DescriptionT, Preset, PresetMeter], NitroliteMeterEntity
+    ],
+    descriptions: tuple[DescriptionT, ...],
+    platform: Platform,
+) -> None:
+    """Add one entity per description to each metered preset; remove those of others.
+
+    The entry reloads when a preset's meter is added, changed or removed.
+    """
+    presets = meters.presets
+    registry = er.async_get(presets.hass)
+    for subentry_id, preset in presets.presets.items():
+        if (meter := meters.meters.get(subentry_id)) is not None:
+            async_add_entities(
+                [
+                    entity_class(presets, description, preset, meter)
+                    for description in descriptions
+                ],
+                config_subentry_id=subentry_id,
+            )
+            continue
+        for description in descriptions:
+            unique_id = _preset_entity_unique_id(
+                presets.entry, subentry_id, description.key
+            )
+            if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id):
+                registry.async_remove(entity_id)

@@ -1,15 +1,23 @@
-"""App-session events: fired on the bus for automations and sent to the event entity."""
+"""What automations and the user are told of changes.
+
+Bus events of app sessions (also sent to the event entity), and of metered presets: their
+payments, and their stops (also a notification).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.translation import async_get_exception_message
 from homeassistant.util.signal_type import SignalType
 
-from .allocations import payment_between
+from .allocations import Payment, payment_between
 from .clearnode import AppSession, format_amount
 from .const import (
     BUS_EVENT_PREFIX,
@@ -18,6 +26,9 @@ from .const import (
     EVENT_CREATED,
     EVENT_PAYMENT,
     EVENT_UPDATED,
+    LOGGER,
+    METERED_PAYMENT_EVENT,
+    METERING_STOPPED_EVENT,
 )
 from .serialize import EVENT_FIELDS, session_json
 
@@ -53,18 +64,97 @@ def async_announce(
         if payment is None:
             _async_fire(hass, entry, EVENT_UPDATED, session)
             return
-        _async_fire(
-            hass,
-            entry,
-            EVENT_PAYMENT,
-            session,
-            {
-                "from": payment.payer,
-                "to": payment.payee,
-                "asset": payment.asset,
-                "amount": format_amount(payment.amount),
-            },
-        )
+        _async_fire(hass, entry, EVENT_PAYMENT, session, _payment_json(payment))
+
+
+@callback
+def async_announce_metered_payment(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    session: AppSession,
+    payment: Payment,
+    metered: Mapping[str, str],
+) -> None:
+    """Fire a preset's metered payment: the payment event's data, and what it covers."""
+    hass.bus.async_fire(
+        METERED_PAYMENT_EVENT,
+        {
+            **_session_event_data(entry, session),
+            **_payment_json(payment),
+            **metered,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MeteringStopped:
+    """Which preset stopped metering, and why."""
+
+    preset: str  # its name
+    preset_id: str  # its subentry id
+    app_session_id: str | None
+    reason: str  # deposit_exhausted, or the key of the error that stopped it
+    message_key: str  # exceptions.<message_key> in the translations
+
+
+@callback
+def async_announce_metering_stopped(
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    stopped: MeteringStopped,
+    placeholders: Mapping[str, str],
+) -> None:
+    """Fire that a preset stopped metering; tell the user in a notification and the log."""
+    message = async_get_exception_message(
+        DOMAIN, stopped.message_key, {"preset": stopped.preset, **placeholders}
+    )
+    LOGGER.warning("%s", message)
+    hass.bus.async_fire(
+        METERING_STOPPED_EVENT,
+        {
+            "config_entry_id": entry.entry_id,
+            "preset": stopped.preset,
+            "preset_id": stopped.preset_id,
+            "app_session_id": stopped.app_session_id,
+            "reason": stopped.reason,
+            "message": message,
+        },
+    )
+    persistent_notification.async_create(
+        hass,
+        message,
+        async_get_exception_message(
+            DOMAIN, "metering_stopped_title", {"preset": stopped.preset}
+        ),
+        _metering_notification_id(entry, stopped.preset_id),
+    )
+
+
+@callback
+def async_dismiss_metering_stopped(
+    hass: HomeAssistant, entry: ConfigEntry, preset_id: str
+) -> None:
+    """Dismiss the notification that a preset stopped metering (it meters again)."""
+    persistent_notification.async_dismiss(
+        hass, _metering_notification_id(entry, preset_id)
+    )
+
+
+def _metering_notification_id(entry: ConfigEntry, preset_id: str) -> str:
+    return f"{DOMAIN}_{entry.entry_id}_{preset_id}_metering_stopped"
+
+
+def _payment_json(payment: Payment) -> dict[str, str]:
+    return {
+        "from": payment.payer,
+        "to": payment.payee,
+        "asset": payment.asset,
+        "amount": format_amount(payment.amount),
+    }
+
+
+def _session_event_data(entry: ConfigEntry, session: AppSession) -> dict[str, Any]:
+    return {"config_entry_id": entry.entry_id, **session_json(session, EVENT_FIELDS)}
 
 
 @callback
@@ -75,10 +165,6 @@ def _async_fire(
     session: AppSession,
     extra: dict[str, str] | None = None,
 ) -> None:
-    data = {
-        "config_entry_id": entry.entry_id,
-        **session_json(session, EVENT_FIELDS),
-        **(extra or {}),
-    }
+    data = {**_session_event_data(entry, session), **(extra or {})}
     hass.bus.async_fire(f"{BUS_EVENT_PREFIX}{event_type}", data)
     async_dispatcher_send(hass, session_event_signal(entry.entry_id), event_type, data)

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.components.sensor import (
+    ATTR_STATE_CLASS,
+    SensorDeviceClass,
+    SensorStateClass,
+)
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigSubentry,
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_NAME
+from homeassistant.const import ATTR_DEVICE_CLASS, CONF_NAME
+from homeassistant.core import HomeAssistant, State
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -28,7 +37,14 @@ else:
     import voluptuous as vol
 
 from . import validation
-from .clearnode import V1_PROTOCOL, Feature, format_amount
+from .clearnode import (
+    EXACT,
+    V1_PROTOCOL,
+    AmountError,
+    Feature,
+    format_amount,
+    parse_amount,
+)
 from .client import entry_features
 from .const import (
     CONF_APPLICATION,
@@ -37,15 +53,24 @@ from .const import (
     CONF_COUNTERPARTY,
     CONF_COUNTERPARTY_WEIGHT,
     CONF_DEPOSIT,
+    CONF_MAX_SESSION_DEPOSIT,
+    CONF_METER,
+    CONF_METER_ENTITY,
+    CONF_METER_UNITS,
     CONF_OWN_WEIGHT,
+    CONF_PAY_EVERY,
     CONF_PROTOCOL,
     CONF_QUORUM,
+    CONF_SESSION_FOLLOWS,
     CONF_UNIT_PRICE,
+    CONF_WHEN_DEPOSIT_RUNS_OUT,
     DEFAULT_CHALLENGE,
     DEFAULT_COUNTERPARTY_WEIGHT,
     DEFAULT_OWN_WEIGHT,
     DEFAULT_PROTOCOL,
     DEFAULT_QUORUM,
+    DEPOSIT_RUNS_OUT_STOP,
+    DEPOSIT_RUNS_OUT_TOP_UP,
     PROTOCOLS,
     SUBENTRY_TYPE_PRESET,
 )
@@ -62,6 +87,22 @@ SECTION_ADVANCED = "advanced"
 MAX_WEIGHT = 1_000_000
 MAX_V1_WEIGHT = 255  # weights and quorum of definitions without a protocol are uint8
 MAX_CHALLENGE_SECONDS = 31_536_000
+METER_DOMAINS = ("sensor", "counter", "input_number", "number")
+SESSION_FOLLOWS_DOMAINS = ("binary_sensor", "switch", "input_boolean")
+# Without a number to show (unavailable while the form is filled in), these still meter.
+METER_STATE_CLASSES = frozenset(
+    {SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING}
+)
+METER_DEVICE_CLASSES = frozenset(
+    {
+        SensorDeviceClass.DURATION,
+        SensorDeviceClass.ENERGY,
+        SensorDeviceClass.GAS,
+        SensorDeviceClass.VOLUME,
+        SensorDeviceClass.WATER,
+    }
+)
+METER_AMOUNTS = (CONF_METER_UNITS, CONF_PAY_EVERY, CONF_MAX_SESSION_DEPOSIT)
 
 
 def _asset_selector(offered: Sequence[str] | None) -> SelectSelector | TextSelector:
@@ -70,6 +111,31 @@ def _asset_selector(offered: Sequence[str] | None) -> SelectSelector | TextSelec
         return TEXT_FIELD
     return SelectSelector(
         SelectSelectorConfig(options=list(offered), mode=SelectSelectorMode.DROPDOWN)
+    )
+
+
+def _meter_schema() -> vol.Schema:
+    """Build the meter section: no meter unless one is picked."""
+    return vol.Schema(
+        {
+            vol.Optional(CONF_METER_ENTITY): EntitySelector(
+                EntitySelectorConfig(filter={"domain": list(METER_DOMAINS)})
+            ),
+            vol.Required(CONF_METER_UNITS, default=1): AMOUNT_FIELD,
+            vol.Required(CONF_PAY_EVERY, default=1): AMOUNT_FIELD,
+            vol.Optional(CONF_SESSION_FOLLOWS): EntitySelector(
+                EntitySelectorConfig(filter={"domain": list(SESSION_FOLLOWS_DOMAINS)})
+            ),
+            vol.Required(
+                CONF_WHEN_DEPOSIT_RUNS_OUT, default=DEPOSIT_RUNS_OUT_STOP
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[DEPOSIT_RUNS_OUT_STOP, DEPOSIT_RUNS_OUT_TOP_UP],
+                    translation_key=CONF_WHEN_DEPOSIT_RUNS_OUT,
+                )
+            ),
+            vol.Optional(CONF_MAX_SESSION_DEPOSIT): AMOUNT_FIELD,
+        }
     )
 
 
@@ -109,6 +175,8 @@ def _preset_schema(
             vol.Required(CONF_ASSET): _asset_selector(offered),
             vol.Required(CONF_DEPOSIT): AMOUNT_FIELD,
             vol.Required(CONF_UNIT_PRICE): AMOUNT_FIELD,
+            # Optional without a default: the frontend fills in the fields' defaults.
+            vol.Optional(CONF_METER): section(_meter_schema(), {"collapsed": True}),
             vol.Required(SECTION_ADVANCED): section(
                 vol.Schema(advanced), {"collapsed": True}
             ),
@@ -141,6 +209,69 @@ def _advanced_settings(
     }
 
 
+def _can_meter(state: State | None) -> bool:
+    """Whether an entity reads as a meter: a total, a quantity that adds up, a number."""
+    if state is None:
+        return False
+    attributes = state.attributes
+    if (
+        attributes.get(ATTR_STATE_CLASS) in METER_STATE_CLASSES
+        or attributes.get(ATTR_DEVICE_CLASS) in METER_DEVICE_CLASSES
+    ):
+        return True
+    try:
+        parse_amount(state.state)
+    except AmountError:
+        return False
+    return True
+
+
+def meter_from_input(
+    hass: HomeAssistant, meter: Mapping[str, Any], deposit: Decimal, unit_price: Decimal
+) -> dict[str, Any] | None:
+    """Validate the meter section; return its subentry data, None without a meter."""
+    entity_id = meter.get(CONF_METER_ENTITY)
+    if not entity_id:
+        return None
+    if not _can_meter(hass.states.get(entity_id)):
+        raise InputError("base", "meter_not_numeric")
+    with errors_on("base"):
+        meter_units = validation.positive_amount(
+            meter[CONF_METER_UNITS], CONF_METER_UNITS
+        )
+        pay_every = validation.positive_amount(meter[CONF_PAY_EVERY], CONF_PAY_EVERY)
+    with localcontext(EXACT):
+        step_price = unit_price * pay_every
+    try:
+        parse_amount(step_price)  # at most 36 decimal places
+    except AmountError:
+        raise InputError("base", "step_price_too_precise") from None
+    if step_price > deposit:
+        raise InputError("base", "step_price_exceeds_deposit")
+    return {
+        CONF_METER_ENTITY: entity_id,
+        CONF_METER_UNITS: format_amount(meter_units),
+        CONF_PAY_EVERY: format_amount(pay_every),
+        CONF_SESSION_FOLLOWS: meter.get(CONF_SESSION_FOLLOWS) or None,
+        CONF_WHEN_DEPOSIT_RUNS_OUT: meter[CONF_WHEN_DEPOSIT_RUNS_OUT],
+        CONF_MAX_SESSION_DEPOSIT: _max_session_deposit(meter, deposit),
+    }
+
+
+def _max_session_deposit(meter: Mapping[str, Any], deposit: Decimal) -> str | None:
+    """Check the most one session may lock; topping up needs it."""
+    value = meter.get(CONF_MAX_SESSION_DEPOSIT)
+    if value is None:
+        if meter[CONF_WHEN_DEPOSIT_RUNS_OUT] == DEPOSIT_RUNS_OUT_TOP_UP:
+            raise InputError("base", "max_session_deposit_required")
+        return None
+    with errors_on("base"):
+        maximum = validation.positive_amount(value, CONF_MAX_SESSION_DEPOSIT)
+    if maximum < deposit:
+        raise InputError("base", "max_session_deposit_below_deposit")
+    return format_amount(maximum)
+
+
 def _preset_asset(value: str, offered: Sequence[str]) -> str:
     """Keep an asset picked from the ClearNode's list; lower-case a typed one."""
     asset = value.strip() if offered else value.strip().lower()
@@ -150,6 +281,7 @@ def _preset_asset(value: str, offered: Sequence[str]) -> str:
 
 
 def preset_from_input(
+    hass: HomeAssistant,
     user_input: Mapping[str, Any],
     wallet: str,
     offered: Sequence[str],
@@ -171,7 +303,7 @@ def preset_from_input(
         )
     if unit_price > deposit:
         raise InputError(CONF_UNIT_PRICE, "unit_price_exceeds_deposit")
-    return {
+    data = {
         CONF_NAME: user_input[CONF_NAME].strip(),
         CONF_COUNTERPARTY: counterparty,
         CONF_ASSET: asset,
@@ -179,14 +311,36 @@ def preset_from_input(
         CONF_UNIT_PRICE: format_amount(unit_price),
         **_advanced_settings(user_input[SECTION_ADVANCED], features),
     }
+    meter_input = user_input.get(CONF_METER, {})
+    if meter := meter_from_input(hass, meter_input, deposit, unit_price):
+        data[CONF_METER] = meter
+    return data
 
 
 def _form_values(data: Mapping[str, Any]) -> dict[str, Any]:
     """Arrange a preset's subentry data as the form shows it."""
     advanced = {key: data[key] for key in _advanced_settings_keys()}
-    main = {key: value for key, value in data.items() if key not in advanced}
+    main = {
+        key: value
+        for key, value in data.items()
+        if key not in advanced and key != CONF_METER
+    }
     amounts = {key: float(main[key]) for key in (CONF_DEPOSIT, CONF_UNIT_PRICE)}
-    return {**main, **amounts, SECTION_ADVANCED: advanced}
+    return {
+        **main,
+        **amounts,
+        CONF_METER: _meter_form_values(data.get(CONF_METER) or {}),
+        SECTION_ADVANCED: advanced,
+    }
+
+
+def _meter_form_values(meter: Mapping[str, Any]) -> dict[str, Any]:
+    """Show the meter's amounts in number fields; leave out what is not set."""
+    return {
+        key: float(value) if key in METER_AMOUNTS else value
+        for key, value in meter.items()
+        if value is not None
+    }
 
 
 def _advanced_settings_keys() -> tuple[str, ...]:
@@ -229,7 +383,7 @@ class PresetSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             try:
                 data = preset_from_input(
-                    user_input, _wallet(entry), self._offered, features
+                    self.hass, user_input, _wallet(entry), self._offered, features
                 )
                 self._check_name_free(entry, data[CONF_NAME], editing)
             except InputError as err:

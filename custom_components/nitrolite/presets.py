@@ -26,7 +26,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.storage import Store
 from homeassistant.util import slugify
 
-from .actions import KeyedLocks, NitroliteActions
+from .actions import BeforeSending, KeyedLocks, NitroliteActions
 from .clearnode import EXACT, Allocation, AppDefinition, AppSession, parse_amount
 from .const import (
     CONF_APPLICATION,
@@ -35,6 +35,7 @@ from .const import (
     CONF_COUNTERPARTY,
     CONF_COUNTERPARTY_WEIGHT,
     CONF_DEPOSIT,
+    CONF_METER,
     CONF_OWN_WEIGHT,
     CONF_PROTOCOL,
     CONF_QUORUM,
@@ -45,6 +46,7 @@ from .const import (
 )
 from .coordinator import NitroliteCoordinator
 from .devices import async_rename_preset_devices
+from .meter import MeterSettings
 from .validation import amount, validation_error
 
 STORAGE_VERSION = 2
@@ -67,11 +69,13 @@ class Preset:
     quorum: int
     challenge: int
     application: str
+    meter: MeterSettings | None
 
     @classmethod
     def from_subentry(cls, subentry: ConfigSubentry) -> Preset:
         """Read a preset subentry's data."""
         data = subentry.data
+        meter = data.get(CONF_METER)
         return cls(
             subentry_id=subentry.subentry_id,
             name=data[CONF_NAME],
@@ -84,6 +88,7 @@ class Preset:
             quorum=data[CONF_QUORUM],
             challenge=data[CONF_CHALLENGE],
             application=data[CONF_APPLICATION],
+            meter=None if meter is None else MeterSettings.from_data(meter),
         )
 
     @property
@@ -360,7 +365,13 @@ class PresetManager:
                     await self._async_save()
                 self.coordinator.async_update_listeners()
 
-    async def async_pay(self, preset: Preset, units: Decimal) -> AppSession:
+    async def async_pay(
+        self,
+        preset: Preset,
+        units: Decimal,
+        *,
+        before_sending: BeforeSending | None = None,
+    ) -> AppSession:
         """Pay units × the preset's unit price in its open session."""
         if units <= 0:
             raise validation_error("units_not_positive", units=str(units))
@@ -373,6 +384,14 @@ class PresetManager:
             preset.asset,
             None,
             preset.counterparty,
+            before_sending=before_sending,
+        )
+
+    async def async_top_up(self, preset: Preset) -> AppSession:
+        """Add the preset's deposit to its open session."""
+        session = self._require_open(preset)
+        return await self._actions.async_deposit_in_session(
+            session.app_session_id, preset.asset, preset.deposit
         )
 
     async def async_close(

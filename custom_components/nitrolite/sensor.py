@@ -1,4 +1,4 @@
-"""Sensors: connection state, balances, open app sessions, sessions and presets."""
+"""Sensors: connection state, balances, open app sessions, sessions, presets, meters."""
 
 from __future__ import annotations
 
@@ -13,20 +13,23 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .clearnode import ConnectionState
+from .clearnode import ConnectionState, format_amount
 from .const import CONF_DEFAULT_ASSET
 from .coordinator import NitroliteCoordinator
 from .data import NitroliteConfigEntry
 from .entity import (
     NitroliteEntity,
+    NitroliteMeterEntity,
     NitrolitePresetEntity,
     NitroliteSessionEntity,
+    async_add_meter_entities,
     async_add_preset_entities,
 )
+from .meter_store import MeterState
 from .model import SessionRecord
 from .presets import Preset, PresetManager
 from .serialize import ATTRIBUTE_FIELDS, amounts_json, session_json
@@ -165,6 +168,51 @@ PRESET_SENSORS: tuple[NitrolitePresetSensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class NitroliteMeterSensorEntityDescription(SensorEntityDescription):
+    """A sensor of a metered preset's metering."""
+
+    value_fn: Callable[[MeterState], Decimal | None]
+    attributes_fn: Callable[[MeterState], Mapping[str, str]] = lambda _state: {}
+    in_asset: bool = False
+
+
+def _counted_attributes(state: MeterState) -> dict[str, str]:
+    """Show the meter reading the payments in the session cover so far."""
+    if state.baseline is None:
+        return {}
+    return {"meter_reading": format_amount(state.baseline.reading)}
+
+
+def _last_payment_attributes(state: MeterState) -> dict[str, str]:
+    payment = state.last_payment
+    if payment is None:
+        return {}
+    return {
+        "units": format_amount(payment.units),
+        "meter_reading": format_amount(payment.reading),
+    }
+
+
+METER_SENSORS: tuple[NitroliteMeterSensorEntityDescription, ...] = (
+    NitroliteMeterSensorEntityDescription(
+        key="metered_units_paid",
+        translation_key="metered_units_paid",
+        value_fn=lambda state: state.units_paid,
+        attributes_fn=_counted_attributes,
+    ),
+    NitroliteMeterSensorEntityDescription(
+        key="last_payment",
+        translation_key="last_payment",
+        value_fn=lambda state: (
+            None if state.last_payment is None else state.last_payment.amount
+        ),
+        attributes_fn=_last_payment_attributes,
+        in_asset=True,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,  # noqa: ARG001
     entry: NitroliteConfigEntry,
@@ -204,6 +252,13 @@ async def async_setup_entry(
     presets = entry.runtime_data.presets
     async_add_preset_entities(
         presets, async_add_entities, NitrolitePresetSensor, PRESET_SENSORS
+    )
+    async_add_meter_entities(
+        entry.runtime_data.meters,
+        async_add_entities,
+        NitroliteMeterSensor,
+        METER_SENSORS,
+        Platform.SENSOR,
     )
 
 
@@ -281,3 +336,24 @@ class NitrolitePresetSensor(NitrolitePresetEntity, SensorEntity):
     def native_unit_of_measurement(self) -> str | None:
         """Amounts are in the preset's asset."""
         return self.preset.asset if self.entity_description.in_asset else None
+
+
+class NitroliteMeterSensor(NitroliteMeterEntity, SensorEntity):
+    """What a metered preset paid as its meter grew."""
+
+    entity_description: NitroliteMeterSensorEntityDescription
+
+    @property
+    def native_value(self) -> Decimal | None:
+        """Return the value from the metering's state."""
+        return self.entity_description.value_fn(self.meter.state)
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """Amounts are in the preset's asset."""
+        return self.preset.asset if self.entity_description.in_asset else None
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, str]:
+        """Return what the value covers."""
+        return self.entity_description.attributes_fn(self.meter.state)

@@ -162,9 +162,17 @@ class SessionStore:
 
 
 def _allocations(record: _SessionRecord) -> tuple[Allocation, ...]:
+    return parse_allocations(record["allocations"])
+
+
+def parse_allocations(items: Any) -> tuple[Allocation, ...]:
+    """Read allocations written by ``allocations_json``; raise if one does not check out.
+
+    Raises AmountError, ClearNodeValidationError, KeyError or TypeError.
+    """
     return tuple(
         Allocation(item["participant"], item["asset"], parse_amount(item["amount"]))
-        for item in record["allocations"]
+        for item in map(_checked_allocation, items)
     )
 
 
