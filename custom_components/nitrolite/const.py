@@ -27,6 +27,8 @@ CONF_DEFAULT_ASSET: Final = "default_asset"
 CONF_REQUEST_TIMEOUT: Final = "request_timeout"
 CONF_CLOSED_SESSION_RETENTION: Final = "closed_session_retention"
 CONF_POLL_INTERVAL: Final = "poll_interval"  # seconds, where the client polls
+# Hours over which local spending caps count (nodes without server caps).
+CONF_CAPS_WINDOW: Final = "caps_window"
 
 # Payment presets (config subentries of type SUBENTRY_TYPE_PRESET).
 SUBENTRY_TYPE_PRESET: Final = "preset"
@@ -45,6 +47,7 @@ DEFAULT_SESSION_KEY_LIFETIME_HOURS: Final = 24
 DEFAULT_REQUEST_TIMEOUT_SECONDS: Final = 10
 DEFAULT_CLOSED_SESSION_RETENTION_HOURS: Final = 24
 DEFAULT_POLL_INTERVAL_SECONDS: Final = 5
+DEFAULT_CAPS_WINDOW_HOURS: Final = 24
 DEFAULT_PROTOCOL: Final = "NitroRPC/0.4"
 PROTOCOLS: Final = ("NitroRPC/0.4", "NitroRPC/0.2")
 DEFAULT_OWN_WEIGHT: Final = 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -39,11 +40,14 @@ def async_announce(
     """Announce a session's new state: created, closed, a payment, or updated.
 
     A listing tells no allocations, so it announces only new and closed sessions.
+    One event may cover several versions (a polled node shows only the latest);
+    ``versions`` says how many, and a payment is the net change over them.
     """
+    covered = {"versions": max(1, session.version - (held.version if held else 0))}
     if session.status == "closed":
-        _async_fire(hass, entry, EVENT_CLOSED, session)
+        _async_fire(hass, entry, EVENT_CLOSED, session, covered)
     elif held is None:
-        _async_fire(hass, entry, EVENT_CREATED, session)
+        _async_fire(hass, entry, EVENT_CREATED, session, covered)
     elif not listed:
         payment = (
             None
@@ -51,14 +55,15 @@ def async_announce(
             else payment_between(held.allocations, session.allocations)
         )
         if payment is None:
-            _async_fire(hass, entry, EVENT_UPDATED, session)
+            _async_fire(hass, entry, EVENT_UPDATED, session, covered)
             return
         _async_fire(
             hass,
             entry,
             EVENT_PAYMENT,
             session,
-            {
+            covered
+            | {
                 "from": payment.payer,
                 "to": payment.payee,
                 "asset": payment.asset,
@@ -73,12 +78,12 @@ def _async_fire(
     entry: ConfigEntry,
     event_type: str,
     session: AppSession,
-    extra: dict[str, str] | None = None,
+    details: Mapping[str, Any],
 ) -> None:
     data = {
         "config_entry_id": entry.entry_id,
         **session_json(session, EVENT_FIELDS),
-        **(extra or {}),
+        **details,
     }
     hass.bus.async_fire(f"{BUS_EVENT_PREFIX}{event_type}", data)
     async_dispatcher_send(hass, session_event_signal(entry.entry_id), event_type, data)
