@@ -1,0 +1,147 @@
+"""Fixtures: a local Nitronode on 127.0.0.1 and v1 entries built as the flow stores them.
+
+The node runs with its real frame budget (10 frames a second, burst 20; an overrun
+closes the socket), so every test also shows that the integration stays within it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.nitrolite.clearnode import Signer, to_checksum_address
+from custom_components.nitrolite.const import (
+    CONF_ALLOWANCES,
+    CONF_APPLICATION,
+    CONF_DIALECT,
+    CONF_ENDPOINT,
+    CONF_NODE_ADDRESS,
+    CONF_POLL_INTERVAL,
+    CONF_PRIVATE_KEY,
+    DOMAIN,
+)
+from custom_components.nitrolite.coordinator import NitroliteCoordinator
+from local_nitronode import DEMO_NODE_KEY, LocalNitronode
+from tests.integration.conftest import (
+    COUNTERPARTY,
+    COUNTERPARTY_KEY,
+    WALLET,
+    WALLET_KEY,
+    setup_entry,
+)
+from tests.integration.helpers import call
+
+YUSD = "yusd"
+USDC = "usdc"
+FUNDING = {WALLET: {YUSD: Decimal(100), USDC: Decimal(50)}}
+# Local caps: what may leave the wallet per asset within the window (24 h by default).
+CAPS = {YUSD: "10", USDC: "5"}
+# The shortest interval the option allows, so that a poll comes within a second.
+POLL_INTERVAL = 1
+ENTRY_ID = "01JNITROLITEV1TESTENTRY000"
+# The requests that change state on the node (all others only read).
+CHANGES = (
+    "app_sessions.v1.create_app_session",
+    "app_sessions.v1.submit_deposit_state",
+    "app_sessions.v1.submit_app_state",
+    "channels.v1.request_creation",
+    "channels.v1.submit_state",
+)
+
+__all__ = ["COUNTERPARTY", "COUNTERPARTY_KEY", "WALLET", "WALLET_KEY"]
+
+
+@pytest.fixture
+async def nitronode(socket_enabled: None) -> AsyncIterator[LocalNitronode]:
+    """Run a Nitronode v1 on a free loopback port, with a funded wallet."""
+    async with LocalNitronode(node_key=DEMO_NODE_KEY, fund=FUNDING) as node:
+        yield node
+
+
+def v1_entry(
+    node: LocalNitronode, options: dict[str, Any] | None = None, **changes: Any
+) -> MockConfigEntry:
+    """Return a v1 entry for WALLET on the node, as the config flow stores it."""
+    node_address = to_checksum_address(node.node_address)
+    entry: dict[str, Any] = {
+        "domain": DOMAIN,
+        "title": WALLET,
+        "unique_id": f"{WALLET}_{node_address}".lower(),
+        "entry_id": ENTRY_ID,
+        "minor_version": 2,
+        "data": {
+            CONF_DIALECT: "v1",
+            CONF_ENDPOINT: node.url,
+            CONF_PRIVATE_KEY: WALLET_KEY,
+            CONF_APPLICATION: "home-assistant",
+            CONF_NODE_ADDRESS: node_address,
+            CONF_ALLOWANCES: CAPS,
+        },
+        "options": {CONF_POLL_INTERVAL: POLL_INTERVAL, **(options or {})},
+    }
+    return MockConfigEntry(**(entry | changes))
+
+
+@pytest.fixture
+def config_entry(nitronode: LocalNitronode) -> MockConfigEntry:
+    """Return a v1 entry for WALLET on the local Nitronode."""
+    return v1_entry(nitronode)
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Return the entry, set up against the local Nitronode."""
+    await setup_entry(hass, config_entry)
+    return config_entry
+
+
+@pytest.fixture
+def counterparty() -> Signer:
+    """Return the counterparty's key, to act on the node by itself."""
+    return Signer.from_key(COUNTERPARTY_KEY)
+
+
+def coordinator_of(entry: MockConfigEntry) -> NitroliteCoordinator:
+    """Return the entry's coordinator."""
+    coordinator: NitroliteCoordinator = entry.runtime_data.coordinator
+    return coordinator
+
+
+def changes_sent(node: LocalNitronode) -> int:
+    """Return how many requests that change state the node has received."""
+    return sum(node.faults.received[method] for method in CHANGES)
+
+
+async def open_session(hass: HomeAssistant, amount: str = "2", **data: Any) -> str:
+    """Open a two-party yusd session funded by our wallet; return its id."""
+    response = await call(
+        hass,
+        "create_app_session",
+        counterparty=COUNTERPARTY,
+        asset=YUSD,
+        amount=amount,
+        **data,
+    )
+    return str(response["app_session_id"])
+
+
+def session_entity(app_session_id: str, suffix: str) -> str:
+    """Return the entity id of an app session's sensor."""
+    return (
+        f"sensor.home_assistant_session_0x{app_session_id[2:6]}_"
+        f"{app_session_id[-4:]}_{suffix}"
+    )
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """Return an entity's state."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
