@@ -133,9 +133,9 @@ async def test_a_used_up_spending_cap_is_repaired_from_the_repairs_page(
     await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("0")
 
     await dashboard.press("Open session")
-    await expect(
-        ui.toast("The spending cap does not cover this")
-    ).to_contain_text("10 required, 5 available")
+    await expect(ui.toast("The spending cap does not cover this")).to_contain_text(
+        "10 required, 5 available"
+    )
     await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("0")
 
     repairs = RepairsPage(ui)
