@@ -36,7 +36,9 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 @pytest.fixture(autouse=True)
 def fast_keepalive() -> Iterator[None]:
     """Build the entry's client with a short keepalive and reconnection backoff."""
-    with patch("custom_components.nitrolite.clearnode.factory.ClearNodeClient", FAST_CLIENT):
+    with patch(
+        "custom_components.nitrolite.clearnode.factory.ClearNodeClient", FAST_CLIENT
+    ):
         yield
 
 

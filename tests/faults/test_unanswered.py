@@ -169,7 +169,9 @@ async def test_a_change_waits_for_the_outcome_of_the_one_before(
     )
     entry.add_to_hass(hass)
     # Pings must not time out behind the held request and drop the connection.
-    with patch("custom_components.nitrolite.clearnode.factory.ClearNodeClient", ClearNodeClient):
+    with patch(
+        "custom_components.nitrolite.clearnode.factory.ClearNodeClient", ClearNodeClient
+    ):
         await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     response = await call(
