@@ -6,15 +6,27 @@ closes the socket), so every test also shows that the integration stays within i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.nitrolite.clearnode import Signer, to_checksum_address
+from custom_components.nitrolite.clearnode import (
+    V1_PROTOCOL,
+    Allocation,
+    AppDefinition,
+    NitronodeOptions,
+    Signer,
+    create_client,
+    to_checksum_address,
+)
 from custom_components.nitrolite.const import (
     CONF_ALLOWANCES,
     CONF_APPLICATION,
@@ -102,6 +114,34 @@ async def loaded_entry(
     return config_entry
 
 
+class WallClock:
+    """Home Assistant's wall clock (``dt_util.utcnow``), moved only by the test.
+
+    The freezer would move monotonic and event-loop time too: a day's jump would be
+    a day of silence to the live connection, which it drops.
+    """
+
+    def __init__(self) -> None:
+        """Start at the real current time."""
+        self.now = dt_util.utcnow()
+
+    def __call__(self) -> datetime:
+        """Return the current time."""
+        return self.now
+
+    def tick(self, delta: timedelta) -> None:
+        """Move the clock on."""
+        self.now += delta
+
+
+@pytest.fixture
+def wall_clock() -> Iterator[WallClock]:
+    """Return a movable wall clock in place of Home Assistant's."""
+    clock = WallClock()
+    with patch("homeassistant.util.dt.utcnow", clock):
+        yield clock
+
+
 @pytest.fixture
 def counterparty() -> Signer:
     """Return the counterparty's key, to act on the node by itself."""
@@ -145,3 +185,44 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
     return state.state
+
+
+async def counterparty_opens(
+    hass: HomeAssistant, node: LocalNitronode, amount: str, nonce: int = 1
+) -> str:
+    """Have the counterparty open and fund a session with us by itself; return its id.
+
+    It alone signs in it (weight 100 of quorum 100), as a charger paying back would.
+    """
+    node.fund(COUNTERPARTY, YUSD, Decimal(amount))
+    client = create_client(
+        async_get_clientsession(hass), node.url, COUNTERPARTY_KEY, NitronodeOptions()
+    )
+    await client.connect()
+    try:
+        result = await client.create_app_session(
+            AppDefinition(
+                "home-assistant",
+                V1_PROTOCOL,
+                (COUNTERPARTY, WALLET),
+                (100, 0),
+                100,
+                0,
+                nonce,
+            ),
+            [
+                Allocation(COUNTERPARTY, YUSD, Decimal(amount)),
+                Allocation(WALLET, YUSD, Decimal(0)),
+            ],
+        )
+    finally:
+        await client.close()
+    return result.app_session_id
+
+
+def yusd_split(ours: str, theirs: str) -> list[Allocation]:
+    """Return yusd allocations of our wallet and the counterparty."""
+    return [
+        Allocation(WALLET, YUSD, Decimal(ours)),
+        Allocation(COUNTERPARTY, YUSD, Decimal(theirs)),
+    ]
