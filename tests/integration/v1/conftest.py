@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
@@ -226,3 +227,30 @@ def yusd_split(ours: str, theirs: str) -> list[Allocation]:
         Allocation(WALLET, YUSD, Decimal(ours)),
         Allocation(COUNTERPARTY, YUSD, Decimal(theirs)),
     ]
+
+
+PRESET_ID = "01JPRESETV1CHARGER00000000"
+
+
+def v1_preset(**changes: Any) -> ConfigSubentryDataWithId:
+    """Return an EV-charger preset of a v1 entry: deposit 4 yusd, 0.5 per unit."""
+    return ConfigSubentryDataWithId(
+        subentry_id=PRESET_ID,
+        subentry_type="preset",
+        title="EV charger",
+        unique_id="ev_charger",
+        data={
+            "name": "EV charger",
+            "counterparty": COUNTERPARTY,
+            "asset": YUSD,
+            "deposit": "4",
+            "unit_price": "0.5",
+            "protocol": V1_PROTOCOL,
+            "own_weight": 100,
+            "counterparty_weight": 0,
+            "quorum": 100,
+            "challenge": 0,
+            "application": "home-assistant",
+            **changes,
+        },
+    )
