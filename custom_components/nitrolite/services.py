@@ -253,13 +253,17 @@ def _check_node_rules(data: Mapping[str, Any], client: WalletClient) -> None:
         return
     if given := [field for field in SESSION_PROTOCOL_FIELDS if field in data]:
         raise validation.validation_error("field_not_supported", field=given[0])
+    _check_v1_weights(data)
+    _check_v1_session_data(data)
+
+
+def _check_v1_weights(data: Mapping[str, Any]) -> None:
     weights = [
-        *(
-            (f"{ATTR_WEIGHTS}[{index}]", weight)
-            for index, weight in enumerate(data.get(ATTR_WEIGHTS, ()))
-        ),
-        *([(ATTR_QUORUM, data[ATTR_QUORUM])] if ATTR_QUORUM in data else []),
+        (f"{ATTR_WEIGHTS}[{index}]", weight)
+        for index, weight in enumerate(data.get(ATTR_WEIGHTS, ()))
     ]
+    if ATTR_QUORUM in data:
+        weights.append((ATTR_QUORUM, data[ATTR_QUORUM]))
     for field, weight in weights:
         if weight >= V1_WEIGHT_LIMIT:
             raise validation.validation_error(
@@ -268,6 +272,9 @@ def _check_node_rules(data: Mapping[str, Any], client: WalletClient) -> None:
                 value=str(weight),
                 max=str(V1_WEIGHT_LIMIT - 1),
             )
+
+
+def _check_v1_session_data(data: Mapping[str, Any]) -> None:
     size = len(data.get(ATTR_SESSION_DATA, "").encode())
     if size > V1_MAX_SESSION_DATA_BYTES:
         raise validation.validation_error(
