@@ -143,7 +143,7 @@ async def test_a_used_up_spending_cap_is_repaired_from_the_repairs_page(
     await expect(repairs.issue(CAP_REPAIR)).to_be_visible()
     await ui.screenshot("repair", repairs.issues)
     fix = await repairs.fix(CAP_REPAIR)
-    await expect(fix.root).to_contain_text("Raise the caps in the entry's options")
+    await expect(fix.root).to_contain_text("raise the caps in the entry's options")
     await fix.submit()
     await fix.finish()
     await expect(repairs.nothing_to_repair).to_be_visible()
