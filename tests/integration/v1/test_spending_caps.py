@@ -19,6 +19,7 @@ from unittest.mock import patch
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -309,3 +310,51 @@ async def test_an_unanswered_deposit_that_did_not_apply_stops_counting_once_sett
     assert coordinator.data.own_allocation(session_id) == {}
     assert used(loaded_entry) == 0
     await transfer(hass, "10")  # the whole cap is free again
+
+
+async def test_a_damaged_ledger_keeps_its_good_entries(
+    hass: HomeAssistant,
+    nitronode: LocalNitronode,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """At start a malformed spend is dropped with a warning; the others still count."""
+    good = {
+        "id": "01JSPEND",
+        "at": dt_util.utcnow().isoformat(),
+        "asset": YUSD,
+        "amount": "3",
+        "kind": "transfer",
+        "reference": COUNTERPARTY,
+    }
+    hass_storage[SPENDING_STORE] = {
+        "version": 1,
+        "key": SPENDING_STORE,
+        "data": [
+            good,
+            {**good, "amount": "-1"},
+            {**good, "at": "yesterday"},
+            {**good, "kind": "gift"},
+            {key: value for key, value in good.items() if key != "asset"},
+        ],
+    }
+    entry = v1_entry(nitronode)
+    await setup_entry(hass, entry)
+
+    assert used(entry) == Decimal(3)
+    assert caplog.text.count("Dropped an entry of the spending ledger") == 4
+
+
+async def test_a_ledger_that_is_not_a_list_is_ignored(
+    hass: HomeAssistant,
+    nitronode: LocalNitronode,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A ledger of another shape counts nothing, with a warning; the entry sets up."""
+    hass_storage[SPENDING_STORE] = {"version": 1, "key": SPENDING_STORE, "data": {}}
+    entry = v1_entry(nitronode)
+    await setup_entry(hass, entry)
+
+    assert used(entry) == 0
+    assert "Ignored the spending ledger: not a list" in caplog.text
