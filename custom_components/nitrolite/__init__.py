@@ -38,6 +38,7 @@ from .devices import app_session_of_device, wallet_device_info
 from .metering import MeterManager, async_remove_meter_store
 from .presets import PresetManager, async_remove_store
 from .services import async_setup_services
+from .spending import async_remove_spending_store
 from .storage import async_remove_session_store
 from .validation import is_root_application
 
@@ -169,9 +170,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: NitroliteConfigEntry) -> None:
-    """Revoke the session key; forget the remembered sessions, presets, meters, issues."""
+    """Revoke the session key; forget the remembered sessions, spends, presets, meters, issues."""
     await _async_revoke_session_key(hass, entry)
     await async_remove_session_store(hass, entry.entry_id)
+    await async_remove_spending_store(hass, entry.entry_id)
     await async_remove_store(hass, entry.entry_id)
     await async_remove_meter_store(hass, entry.entry_id)
     issues.async_delete_issues(hass, entry)

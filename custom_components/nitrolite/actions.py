@@ -19,7 +19,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
-from .allocations import add, increases, move
+from .allocations import add, increases, move, totals
 from .clearnode import (
     Allocation,
     AppDefinition,
@@ -27,6 +27,7 @@ from .clearnode import (
     AppSessionResult,
     Balance,
     ClearNodeError,
+    Feature,
     Transaction,
     format_amount,
 )
@@ -34,6 +35,7 @@ from .const import CONF_DEFAULT_ASSET
 from .coordinator import NitroliteCoordinator
 from .errors import service_error, translated_errors
 from .model import Reading, created_session, next_state
+from .spending import Outlay, Spend
 from .validation import (
     check_others_need_us,
     check_own_weight_reaches_quorum,
@@ -134,6 +136,7 @@ class NitroliteActions:
                     lambda: self._client.create_app_session(
                         definition, allocations, session_data
                     ),
+                    _deposits(allocations, wallet, session_id),
                 )
             except HomeAssistantError:
                 if new and session_id not in self._coordinator.unanswered:
@@ -152,12 +155,15 @@ class NitroliteActions:
         wallet = self.wallet_address
         async with self._async_changing(app_session_id) as session:
             _check_quorum(session, wallet)
+            outlay = None
             if intent == "deposit":
                 _check_others_need_us(session, wallet)
-                _check_only_we_deposit(
-                    increases(session.allocations or (), allocations), wallet
-                )
-            return await self._async_submit(session, allocations, intent, session_data)
+                added = increases(session.allocations or (), allocations)
+                _check_only_we_deposit(added, wallet)
+                outlay = _deposits(added, wallet, app_session_id)
+            return await self._async_submit(
+                session, allocations, intent, session_data, outlay=outlay
+            )
 
     async def async_pay_in_session(
         self,
@@ -192,7 +198,7 @@ class NitroliteActions:
             _check_not_paying_oneself(payer, payee, "to")
             allocations = move(current, payer, payee, asset, amount)
             return await self._async_submit(
-                session, allocations, "operate", None, before_sending
+                session, allocations, "operate", None, before_sending=before_sending
             )
 
     async def async_deposit_in_session(
@@ -206,8 +212,17 @@ class NitroliteActions:
         async with self._async_changing(app_session_id) as session:
             _check_quorum(session, wallet)
             _check_others_need_us(session, wallet)
-            allocations = add(_known_allocations(session), wallet, asset, amount)
-            return await self._async_submit(session, allocations, "deposit", None)
+            current = _known_allocations(session)
+            allocations = add(current, wallet, asset, amount)
+            return await self._async_submit(
+                session,
+                allocations,
+                "deposit",
+                None,
+                outlay=_deposits(
+                    increases(current, allocations), wallet, app_session_id
+                ),
+            )
 
     async def async_close_app_session(
         self,
@@ -248,7 +263,9 @@ class NitroliteActions:
         allocations: Sequence[Allocation],
         intent: str,
         session_data: str | None,
+        *,
         before_sending: BeforeSending | None = None,
+        outlay: Outlay | None = None,
     ) -> AppSession:
         updated = next_state(session, "open", tuple(allocations), session_data)
         if before_sending is not None:
@@ -259,6 +276,7 @@ class NitroliteActions:
             lambda: self._client.submit_app_state(
                 session, allocations, intent=intent, session_data=session_data
             ),
+            outlay,
         )
         return self._async_take_answer(updated, result)
 
@@ -278,37 +296,55 @@ class NitroliteActions:
         before: AppSession | None,
         after: AppSession,
         send: Callable[[], Awaitable[T]],
+        outlay: Outlay | None = None,
     ) -> T:
         """Send a change of a session; remember it if it may have been applied unanswered."""
 
-        def unanswered() -> HomeAssistantError:
-            self._coordinator.unanswered.async_add(before, after)
+        def unanswered(spends: tuple[Spend, ...]) -> HomeAssistantError:
+            self._coordinator.unanswered.async_add(before, after, spends)
             return service_error(
                 "change_unanswered", app_session_id=after.app_session_id
             )
 
-        return await self._async_send(send, unanswered)
+        return await self._async_send(send, unanswered, outlay)
 
     async def _async_send[T](
         self,
         send: Callable[[], Awaitable[T]],
-        unanswered: Callable[[], HomeAssistantError],
+        unanswered: Callable[[tuple[Spend, ...]], HomeAssistantError],
+        outlay: Outlay | None = None,
     ) -> T:
         """Send a request that moves funds; never retried.
 
-        With no answer (a timeout, or the connection lost while it was on its way) the
-        request may have been applied: the state is re-read at once and the caller is
-        told so, never that it failed.
+        What it takes out of the wallet is counted against the local caps before it
+        is signed, and stops counting if it certainly failed. With no answer (a
+        timeout, or the connection lost while it was on its way) the request may
+        have been applied: the state is re-read at once and the caller is told so,
+        never that it failed.
         """
+        spends = await self._async_count(outlay)
         with translated_errors(self.hass, self._entry):
             try:
                 return await send()
             except ClearNodeError as err:
                 if not err.outcome_unknown:
+                    self._async_uncount(spends)
                     raise
-                error = unanswered()
+                error = unanswered(spends)
                 self._coordinator.unanswered.async_reread()
                 raise error from err
+
+    async def _async_count(self, outlay: Outlay | None) -> tuple[Spend, ...]:
+        """Count an outlay against the local caps (where the node has none)."""
+        spending = self._coordinator.spending
+        if spending is None or outlay is None:
+            return ()
+        return await spending.async_spend(outlay)
+
+    @callback
+    def _async_uncount(self, spends: tuple[Spend, ...]) -> None:
+        if spends and (spending := self._coordinator.spending) is not None:
+            spending.async_release(spends)
 
     # Transfers and reads -------------------------------------------------------
 
@@ -319,11 +355,25 @@ class NitroliteActions:
         _check_not_paying_oneself(self.wallet_address, destination, "destination")
         return await self._async_send(
             lambda: self._client.transfer(destination, [(asset, amount)]),
-            lambda: service_error("transfer_unanswered"),
+            lambda _spends: service_error("transfer_unanswered"),
+            Outlay("transfer", destination, {asset: amount}),
         )
 
-    async def async_get_balances(self) -> tuple[Balance, ...]:
-        """Read our unified balance and take it into the state model."""
+    async def async_get_balances(
+        self, wallet: str | None = None
+    ) -> tuple[Balance, ...]:
+        """Read our balances (taken into the state model), or another wallet's.
+
+        Another wallet's balances can be read where the node's reads are public.
+        """
+        if wallet is None or wallet == self.wallet_address:
+            return await self._async_read_own_balances()
+        if Feature.PUBLIC_READS not in self._client.features:
+            raise validation_error("public_reads_unsupported", field="wallet")
+        with translated_errors(self.hass, self._entry):
+            return await self._client.get_balances(wallet)
+
+    async def _async_read_own_balances(self) -> tuple[Balance, ...]:
         read_started = time.monotonic()
         with translated_errors(self.hass, self._entry):
             balances = await self._client.get_balances()
@@ -372,6 +422,21 @@ class NitroliteActions:
         if len(assets) != 1:
             raise validation_error("asset_required")
         return assets.pop()
+
+
+def _deposits(
+    allocations: Sequence[Allocation], wallet: str, app_session_id: str
+) -> Outlay:
+    """Return what our wallet puts into a session: its positive allocations."""
+    return Outlay(
+        "deposit",
+        app_session_id,
+        {
+            asset: amount
+            for (participant, asset), amount in totals(allocations).items()
+            if participant == wallet and amount > 0
+        },
+    )
 
 
 def _check_participant(participants: Sequence[str], address: str) -> None:

@@ -51,6 +51,7 @@ from .model import (
     supersedes,
 )
 from .settlement import UnansweredChange, UnansweredChanges
+from .spending import SpendingCaps
 from .storage import SessionStore
 
 
@@ -78,6 +79,12 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         self.data = NitroliteData(client.wallet_address)
         self.session_store = SessionStore(hass, config_entry.entry_id)
         self.unanswered = UnansweredChanges(hass, config_entry, client, request_timeout)
+        # Where the node caps nothing, Home Assistant caps what leaves the wallet.
+        self.spending = (
+            None
+            if Feature.SERVER_SPENDING_CAPS in client.features
+            else SpendingCaps(hass, config_entry)
+        )
         self._balances_read_at = -math.inf
         self._started = False
         self._unsub_stop: CALLBACK_TYPE | None = None
@@ -120,8 +127,10 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
         issues.async_delete_issues(self.hass, self.config_entry)
 
     async def _async_setup(self) -> None:
-        """Load the remembered sessions, then follow the client's events."""
+        """Load the remembered sessions and spends, then follow the client's events."""
         await self.session_store.async_load()
+        if self.spending is not None:
+            await self.spending.async_load()
         self.config_entry.async_on_unload(
             self.client.subscribe(self._async_handle_event)
         )
@@ -327,11 +336,19 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
     def _async_take_outcome(
         self, change: UnansweredChange, listed: AppSession | None
     ) -> None:
-        """Take the outcome of an unanswered change, as a listing read after it tells."""
-        if (outcome := change.outcome(listed)) is not None:
+        """Take the outcome of an unanswered change, as a listing read after it tells.
+
+        Its deposits that did not happen stop counting against the local caps.
+        """
+        outcome = change.outcome(listed)
+        if outcome is not None:
             self._async_take_state(outcome)
         elif change.before is None and change.app_session_id not in self.data.sessions:
             self.session_store.async_forget(change.app_session_id)  # never created
+        if self.spending is not None:
+            self.spending.async_release(
+                change.unapplied_spends(outcome, self.wallet_address)
+            )
 
     @callback
     def _async_take_state(self, session: AppSession, *, listed: bool = False) -> bool:

@@ -20,16 +20,25 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return what helps to debug an entry, with every secret redacted."""
     coordinator = entry.runtime_data.coordinator
+    client = coordinator.client
     data = coordinator.data
+    spending = coordinator.spending
     return {
         "data": async_redact_data(dict(entry.data), TO_REDACT),
         "options": dict(entry.options),
         "connection": {
             "state": data.connection_state.value,
             "available": coordinator.last_update_success,
-            "node_address": coordinator.client.node_address,
-            **async_redact_data(dict(coordinator.client.stats), TO_REDACT),
+            "dialect": client.dialect.value,
+            "features": sorted(client.features),
+            "node_address": client.node_address,
+            "node_version": client.node_version,
+            **async_redact_data(dict(client.stats), TO_REDACT),
         },
+        # Where the node enforces the caps, it alone knows what is left of them.
+        "local_spending_caps": None
+        if spending is None
+        else {"window_hours": spending.window_hours, "assets": spending.usage()},
         "balances": amounts_json(data.balances),
         "app_sessions": [
             {

@@ -125,11 +125,9 @@ def translate(err: ClearNodeError) -> Translated:
 
 
 @callback
-def async_report(
-    hass: HomeAssistant, entry: ConfigEntry, err: ClearNodeError
+def _async_raise_issue(
+    hass: HomeAssistant, entry: ConfigEntry, translated: Translated
 ) -> Translated:
-    """Translate a library error and raise the repair issue that fixes it, if any."""
-    translated = translate(err)
     if translated.issue is not None and _applies(hass, entry, translated.issue):
         issues.async_create_issue(
             hass, entry, translated.issue, **translated.placeholders
@@ -140,6 +138,27 @@ def async_report(
 def _applies(hass: HomeAssistant, entry: ConfigEntry, issue: str) -> bool:
     needed = _ISSUE_NEEDS.get(issue)
     return needed is None or needed in entry_features(hass, entry)
+
+
+@callback
+def async_report(
+    hass: HomeAssistant, entry: ConfigEntry, err: ClearNodeError
+) -> Translated:
+    """Translate a library error and raise the repair issue that fixes it, if any."""
+    return _async_raise_issue(hass, entry, translate(err))
+
+
+@callback
+def async_spending_cap_exceeded(
+    hass: HomeAssistant, entry: ConfigEntry, reason: str
+) -> HomeAssistantError:
+    """Return the error of a request over a local spending cap, raising its repair.
+
+    It reads as the node's own refusal for its spending cap does.
+    """
+    row = _TRANSLATIONS["allowance"]
+    translated = Translated(row.key, {"reason": reason}, row.issue, row.form_error)
+    return _async_raise_issue(hass, entry, translated).error(HomeAssistantError)
 
 
 def service_error(key: str, **placeholders: str) -> HomeAssistantError:

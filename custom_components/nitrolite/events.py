@@ -50,11 +50,14 @@ def async_announce(
     """Announce a session's new state: created, closed, a payment, or updated.
 
     A listing tells no allocations, so it announces only new and closed sessions.
+    One event may cover several versions (a polled node shows only the latest);
+    ``versions`` says how many, and a payment is the net change over them.
     """
+    covered = {"versions": max(1, session.version - (held.version if held else 0))}
     if session.status == "closed":
-        _async_fire(hass, entry, EVENT_CLOSED, session)
+        _async_fire(hass, entry, EVENT_CLOSED, session, covered)
     elif held is None:
-        _async_fire(hass, entry, EVENT_CREATED, session)
+        _async_fire(hass, entry, EVENT_CREATED, session, covered)
     elif not listed:
         payment = (
             None
@@ -62,9 +65,11 @@ def async_announce(
             else payment_between(held.allocations, session.allocations)
         )
         if payment is None:
-            _async_fire(hass, entry, EVENT_UPDATED, session)
+            _async_fire(hass, entry, EVENT_UPDATED, session, covered)
             return
-        _async_fire(hass, entry, EVENT_PAYMENT, session, _payment_json(payment))
+        _async_fire(
+            hass, entry, EVENT_PAYMENT, session, covered | _payment_json(payment)
+        )
 
 
 @callback
@@ -80,6 +85,7 @@ def async_announce_metered_payment(
         METERED_PAYMENT_EVENT,
         {
             **_session_event_data(entry, session),
+            "versions": 1,  # a metered payment is one state of ours
             **_payment_json(payment),
             **metered,
         },
@@ -163,8 +169,8 @@ def _async_fire(
     entry: ConfigEntry,
     event_type: str,
     session: AppSession,
-    extra: dict[str, str] | None = None,
+    details: Mapping[str, Any],
 ) -> None:
-    data = {**_session_event_data(entry, session), **(extra or {})}
+    data = {**_session_event_data(entry, session), **details}
     hass.bus.async_fire(f"{BUS_EVENT_PREFIX}{event_type}", data)
     async_dispatcher_send(hass, session_event_signal(entry.entry_id), event_type, data)

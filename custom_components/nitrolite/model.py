@@ -58,11 +58,7 @@ class SessionRecord:
         """Our amount per asset: from the allocations, else the share the node told."""
         if self.session.allocations is None:
             return dict(self.own_share or {})
-        return {
-            allocation.asset: allocation.amount
-            for allocation in self.session.allocations
-            if allocation.participant == wallet
-        }
+        return own_amounts(self.session, wallet)
 
 
 @dataclass(slots=True)
@@ -88,6 +84,15 @@ class NitroliteData:
     def open_session_count(self) -> int:
         """How many of the wallet's sessions are open."""
         return sum(record.session.status == "open" for record in self.sessions.values())
+
+
+def own_amounts(session: AppSession, wallet: str) -> dict[str, Decimal]:
+    """Our amount per asset in a session's allocations (empty when unknown)."""
+    return {
+        allocation.asset: allocation.amount
+        for allocation in session.allocations or ()
+        if allocation.participant == wallet
+    }
 
 
 def supersedes(new: AppSession, held: AppSession) -> bool:

@@ -22,7 +22,16 @@ else:
     import voluptuous as vol
 
 from . import validation
-from .clearnode import Allocation, AppDefinition, AppSession
+from .clearnode import (
+    V1_MAX_SESSION_DATA_BYTES,
+    V1_PROTOCOL,
+    V1_WEIGHT_LIMIT,
+    Allocation,
+    AppDefinition,
+    AppSession,
+    Feature,
+    WalletClient,
+)
 from .const import DEFAULT_CHALLENGE, DEFAULT_PROTOCOL, DOMAIN, PROTOCOLS
 from .data import NitroliteConfigEntry, NitroliteRuntimeData
 from .faucet import async_request_test_tokens
@@ -51,6 +60,7 @@ ATTR_DESTINATION = "destination"
 ATTR_STATUS = "status"
 ATTR_PRESET = "preset"
 ATTR_UNITS = "units"
+ATTR_WALLET = "wallet"
 
 SERVICE_CREATE_APP_SESSION = "create_app_session"
 SERVICE_SUBMIT_APP_STATE = "submit_app_state"
@@ -79,6 +89,8 @@ PRESET_CREATE_FIELDS = (
 PRESET_PAY_FIELDS = (ATTR_APP_SESSION_ID, ATTR_AMOUNT, ATTR_ASSET, ATTR_FROM, ATTR_TO)
 PRESET_CLOSE_FIELDS = (ATTR_APP_SESSION_ID,)
 APP_SESSION_ID_PATTERN = re.compile(r"0x[0-9a-fA-F]{64}")
+# Definition fields a node without session protocols (v1) has no place for.
+SESSION_PROTOCOL_FIELDS = (ATTR_PROTOCOL, ATTR_CHALLENGE)
 
 ALLOCATION_SCHEMA = vol.Schema(
     {
@@ -150,7 +162,7 @@ TRANSFER_SCHEMA = vol.Schema(
         vol.Required(ATTR_AMOUNT): cv.string,
     }
 )
-GET_BALANCES_SCHEMA = vol.Schema(ENTRY_SCHEMA)
+GET_BALANCES_SCHEMA = vol.Schema({**ENTRY_SCHEMA, vol.Optional(ATTR_WALLET): cv.string})
 REQUEST_TEST_TOKENS_SCHEMA = vol.Schema(ENTRY_SCHEMA)
 GET_APP_SESSIONS_SCHEMA = vol.Schema(
     {
@@ -234,6 +246,54 @@ def _explicit_request(
     return participants, tuple(data[ATTR_WEIGHTS]), data[ATTR_QUORUM], allocations
 
 
+def _check_node_rules(data: Mapping[str, Any], client: WalletClient) -> None:
+    """Refuse, by field, what the entry's node has no place for (v1 definitions).
+
+    A v1 definition has no protocol version or challenge period, uint8 weights and
+    quorum, and at most 1024 bytes of session data.
+    """
+    if Feature.SESSION_PROTOCOLS in client.features:
+        return
+    if given := [field for field in SESSION_PROTOCOL_FIELDS if field in data]:
+        raise validation.validation_error("field_not_supported", field=given[0])
+    _check_v1_weights(data)
+    _check_v1_session_data(data)
+
+
+def _check_v1_weights(data: Mapping[str, Any]) -> None:
+    weights = [
+        (f"{ATTR_WEIGHTS}[{index}]", weight)
+        for index, weight in enumerate(data.get(ATTR_WEIGHTS, ()))
+    ]
+    if ATTR_QUORUM in data:
+        weights.append((ATTR_QUORUM, data[ATTR_QUORUM]))
+    for field, weight in weights:
+        if weight >= V1_WEIGHT_LIMIT:
+            raise validation.validation_error(
+                "weight_too_large",
+                field=field,
+                value=str(weight),
+                max=str(V1_WEIGHT_LIMIT - 1),
+            )
+
+
+def _check_v1_session_data(data: Mapping[str, Any]) -> None:
+    size = len(data.get(ATTR_SESSION_DATA, "").encode())
+    if size > V1_MAX_SESSION_DATA_BYTES:
+        raise validation.validation_error(
+            "session_data_too_long",
+            field=ATTR_SESSION_DATA,
+            size=str(size),
+            max=str(V1_MAX_SESSION_DATA_BYTES),
+        )
+
+
+def _protocol(data: Mapping[str, Any], client: WalletClient) -> str:
+    if Feature.SESSION_PROTOCOLS not in client.features:
+        return V1_PROTOCOL
+    return _choice({ATTR_PROTOCOL: DEFAULT_PROTOCOL, **data}, ATTR_PROTOCOL, PROTOCOLS)
+
+
 def _application(data: Mapping[str, Any], runtime: NitroliteRuntimeData) -> str:
     if ATTR_APPLICATION not in data:
         return runtime.coordinator.application
@@ -257,9 +317,7 @@ def _create_request(
     )
     definition = AppDefinition(
         application=_application(data, runtime),
-        protocol=_choice(
-            {ATTR_PROTOCOL: DEFAULT_PROTOCOL, **data}, ATTR_PROTOCOL, PROTOCOLS
-        ),
+        protocol=_protocol(data, runtime.client),
         participants=participants,
         weights=weights,
         quorum=quorum,
@@ -306,6 +364,7 @@ def _preset(
 
 
 async def _async_create_app_session(call: ServiceCall) -> ServiceResponse:
+    _check_node_rules(call.data, _runtime(call).client)
     if found := _preset(call, PRESET_CREATE_FIELDS):
         presets, preset = found
         session = await presets.async_open(
@@ -321,7 +380,9 @@ async def _async_create_app_session(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_submit_app_state(call: ServiceCall) -> ServiceResponse:
-    session = await _runtime(call).actions.async_submit_app_state(
+    runtime = _runtime(call)
+    _check_node_rules(call.data, runtime.client)
+    session = await runtime.actions.async_submit_app_state(
         _app_session_id(call.data),
         _allocations(call.data[ATTR_ALLOCATIONS]),
         _choice(call.data, ATTR_INTENT, INTENTS),
@@ -349,6 +410,7 @@ async def _async_pay_in_session(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_close_app_session(call: ServiceCall) -> ServiceResponse:
+    _check_node_rules(call.data, _runtime(call).client)
     items = call.data.get(ATTR_ALLOCATIONS)
     allocations = None if items is None else _allocations(items)
     session_data = call.data.get(ATTR_SESSION_DATA)
@@ -373,7 +435,9 @@ async def _async_transfer(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_get_balances(call: ServiceCall) -> ServiceResponse:
-    balances = await _runtime(call).actions.async_get_balances()
+    balances = await _runtime(call).actions.async_get_balances(
+        _optional_address(call.data, ATTR_WALLET)
+    )
     return {"balances": [balance_json(balance) for balance in balances]}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 import time
 
 from homeassistant.config_entries import ConfigEntry
@@ -18,6 +19,8 @@ from homeassistant.core import HomeAssistant, callback
 from .clearnode import AppSession, ClearNodeError, ConnectionState, WalletClient
 from .const import DOMAIN, LOGGER
 from .errors import service_error
+from .model import own_amounts
+from .spending import Spend
 
 
 @dataclass(slots=True)
@@ -27,6 +30,7 @@ class UnansweredChange:
     before: AppSession | None  # None: the change creates the session
     after: AppSession  # the session as it stands if the change was applied
     unanswered_at: float  # time.monotonic()
+    spends: tuple[Spend, ...] = ()  # our deposits it counted against local caps
     settled: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -39,17 +43,40 @@ class UnansweredChange:
 
         That is the session as it now stands if the change was applied, None if not. A
         closed session is not listed; neither is a session whose creation was not
-        applied. A listing past the change's version shows that others changed the
-        session too: its allocations are then unknown.
+        applied. A listing that carries allocations (v1) tells the state itself; one
+        past the change's version without them shows that others changed the session
+        too: its allocations are then unknown.
         """
         after = self.after
         if listed is None:
             return after if after.status == "closed" else None
+        if listed.version > after.version or (
+            listed.version == after.version and listed.allocations is not None
+        ):
+            return listed
         if listed.version == after.version and after.status == "open":
             return replace(after, updated_at=listed.updated_at)
-        if listed.version > after.version:
-            return listed
         return None
+
+    def unapplied_spends(
+        self, outcome: AppSession | None, wallet: str
+    ) -> tuple[Spend, ...]:
+        """Return the spends of the change that its outcome shows never left the wallet.
+
+        A deposit left if our share of its asset reached what the change asked;
+        where the outcome's allocations are unknown, it may have.
+        """
+        if outcome is None:
+            return self.spends
+        if outcome.allocations is None:
+            return ()
+        held = own_amounts(outcome, wallet)
+        asked = own_amounts(self.after, wallet)
+        return tuple(
+            spend
+            for spend in self.spends
+            if held.get(spend.asset, Decimal(0)) < asked.get(spend.asset, Decimal(0))
+        )
 
 
 class UnansweredChanges:
@@ -75,10 +102,15 @@ class UnansweredChanges:
         return app_session_id in self._changes
 
     @callback
-    def async_add(self, before: AppSession | None, after: AppSession) -> None:
+    def async_add(
+        self,
+        before: AppSession | None,
+        after: AppSession,
+        spends: tuple[Spend, ...] = (),
+    ) -> None:
         """Remember a change that got no answer, and find out its outcome at once."""
         self._changes[after.app_session_id] = UnansweredChange(
-            before, after, time.monotonic()
+            before, after, time.monotonic(), spends
         )
         self.async_reread()
 

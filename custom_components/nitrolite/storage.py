@@ -10,7 +10,7 @@ the answer cannot leave a funded session whose allocations Home Assistant never 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypedDict
@@ -43,6 +43,14 @@ class _SessionRecord(TypedDict):
 
 def _store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, _SessionRecord]]:
     return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.sessions")
+
+
+async def async_save_verified[T: Mapping[str, Any] | Sequence[Any]](
+    store: Store[T], data: T
+) -> bool:
+    """Write ``data`` and read it back: Store logs a failed write and drops it."""
+    await store.async_save(data)
+    return await store.async_load() == data
 
 
 async def async_remove_session_store(hass: HomeAssistant, entry_id: str) -> None:
@@ -155,9 +163,7 @@ class SessionStore:
         """Write every record; note the changes it holds once the file shows it."""
         async with self._write_lock:
             change = self._changes
-            records = dict(self._records)
-            await self._store.async_save(records)
-            if await self._store.async_load() == records:
+            if await async_save_verified(self._store, dict(self._records)):
                 self._saved = max(self._saved, change)
 
 

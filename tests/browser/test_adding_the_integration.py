@@ -135,9 +135,9 @@ async def test_a_used_up_spending_cap_is_repaired_from_the_repairs_page(
     await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("0")
 
     await dashboard.press("Open session")
-    await expect(
-        ui.toast("The session key's spending cap does not cover this")
-    ).to_contain_text("10 required, 5 available")
+    await expect(ui.toast("The spending cap does not cover this")).to_contain_text(
+        "10 required, 5 available"
+    )
     await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("0")
 
     repairs = RepairsPage(ui)
@@ -145,7 +145,7 @@ async def test_a_used_up_spending_cap_is_repaired_from_the_repairs_page(
     await expect(repairs.issue(CAP_REPAIR)).to_be_visible()
     await ui.screenshot("repair", repairs.issues)
     fix = await repairs.fix(CAP_REPAIR)
-    await expect(fix.root).to_contain_text("Raise the caps in the entry's options")
+    await expect(fix.root).to_contain_text("raise the caps in the entry's options")
     await fix.submit()
     await fix.finish()
     await expect(repairs.nothing_to_repair).to_be_visible()

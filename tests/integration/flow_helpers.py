@@ -48,7 +48,7 @@ def v1_entry_data(node: LocalNitronode, **changes: Any) -> dict[str, Any]:
         CONF_NODE_VERSION: node.config.node_version,
         CONF_FAUCET_URL: node.faucet_url,
         CONF_APPLICATION: "home-assistant",
-        CONF_ALLOWANCES: {"yusd": "10", "usdc": "2"},
+        CONF_ALLOWANCES: {"yusd": "50", "usdc": "2"},
         **changes,
     }
 

@@ -50,7 +50,9 @@ FAST_RECONNECT = functools.partial(
 @pytest.fixture(autouse=True)
 def fast_reconnect() -> Iterator[None]:
     """Reconnect within a fraction of a second after a drop."""
-    with patch("custom_components.nitrolite.clearnode.factory.ClearNodeClient", FAST_RECONNECT):
+    with patch(
+        "custom_components.nitrolite.clearnode.factory.ClearNodeClient", FAST_RECONNECT
+    ):
         yield
 
 

@@ -83,7 +83,7 @@ async def test_saving_changes_polling_window_and_local_caps_then_reloads(
         )
     )
     assert result["step_id"] == "local_allowances"
-    assert suggested_values(result) == {"yusd": 10.0, "usdc": 2.0}
+    assert suggested_values(result) == {"yusd": 50.0, "usdc": 2.0}
     assert result["description_placeholders"] == {
         "balances": "- yusd: 100\n- usdc: 30",
         "window": "6",

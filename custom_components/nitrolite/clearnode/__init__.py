@@ -6,8 +6,11 @@ dialect's options (the v0.5 :class:`ClearNodeClient`, the v1 :class:`NitronodeCl
 :func:`probe` to tell which dialect an endpoint speaks, the models and events, the
 errors (each with a stable ``code``), amount and address parsing, the rules an
 application applies before asking (:func:`weights_of`, :func:`other_funders`) and
-:class:`Signer` to check or create keys. The dialects' wire APIs, for servers and
-tools, are the packages ``v05`` and ``v1``.
+:class:`Signer` to check or create keys. Every v1 definition has the protocol
+``V1_PROTOCOL``; weights and quorum below ``V1_WEIGHT_LIMIT`` and session data of at
+most ``V1_MAX_SESSION_DATA_BYTES`` bytes, which an application checks its users' input
+against. The dialects' wire APIs, for servers and tools, are the packages ``v05`` and
+``v1``.
 """
 
 from .addresses import parse_address, to_checksum_address
@@ -63,10 +66,17 @@ from .probe import ProbeOutcome, ProbeResult, probe
 from .signing import Signer
 from .v05 import ClearNodeClient
 from .v1 import PROTOCOL as V1_PROTOCOL, NitronodeClient, faucet_url_for
+from .v1.validation import (
+    MAX_SESSION_DATA_BYTES as V1_MAX_SESSION_DATA_BYTES,
+    UINT8_LIMIT as V1_WEIGHT_LIMIT,
+)
 from .validation import other_funders, weights_of
 
 __all__ = [
     "EXACT",
+    "V1_MAX_SESSION_DATA_BYTES",
+    "V1_PROTOCOL",
+    "V1_WEIGHT_LIMIT",
     "Allocation",
     "AmountError",
     "AppDefinition",
@@ -120,7 +130,6 @@ __all__ = [
     "Subscriber",
     "Transaction",
     "TransfersReceived",
-    "V1_PROTOCOL",
     "WalletClient",
     "create_client",
     "faucet_url_for",

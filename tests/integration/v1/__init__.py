@@ -1,0 +1,1 @@
+"""Home Assistant tests of v1 entries against the local Nitronode."""
