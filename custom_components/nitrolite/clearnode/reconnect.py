@@ -21,6 +21,7 @@ from typing import Any
 
 import aiohttp
 
+from .addresses import parse_address
 from .base import Subscriber
 from .connection import Connection, RequestIds, cancel_and_wait
 from .errors import (
@@ -28,6 +29,7 @@ from .errors import (
     ClearNodeError,
     ClearNodeNoAnswerError,
     ClearNodeProtocolError,
+    ClearNodeValidationError,
 )
 from .frames import InboundFrame
 from .models import (
@@ -36,6 +38,7 @@ from .models import (
     ConnectionStateChanged,
     FrameRejected,
 )
+from .signing import Signer
 from .throttle import ThrottledWarning
 
 _LOGGER = logging.getLogger(__package__)
@@ -61,8 +64,10 @@ class ReconnectingClient(ABC):
         self,
         session: aiohttp.ClientSession,
         url: str,
+        wallet_key: str,
         decode: Callable[[str], InboundFrame],
         *,
+        node_address: str | None,
         request_timeout: float,
         max_in_flight: int,
         ping_interval: float,
@@ -73,10 +78,23 @@ class ReconnectingClient(ABC):
     ) -> None:
         """Prepare the connection; nothing is sent before :meth:`connect` or :meth:`run`.
 
+        ``node_address`` pins the node: a dialect refuses a node with another address
+        before anything is signed; without it, it trusts the first node it meets.
         ``silence_timeout``: drop a connection on which the node sent nothing, not even
         a WebSocket ping, for that long. ``sleep`` paces :meth:`_keepalive` (tests
         replace it to run on simulated time).
         """
+        try:
+            self._wallet = Signer.from_key(wallet_key)
+        except ClearNodeValidationError:
+            raise ClearNodeValidationError(
+                field="wallet_key", message="not a 32-byte hex private key"
+            ) from None
+        self._pinned_node = (
+            None
+            if node_address is None
+            else parse_address(node_address, "node_address")
+        )
         self._session = session
         self._url = url
         self._decode = decode
@@ -131,7 +149,16 @@ class ReconnectingClient(ABC):
     def _on_disconnected(self) -> None:
         """Forget what a dropped connection invalidated (a login, for instance)."""
 
+    def __repr__(self) -> str:
+        """Show the endpoint and wallet address, never a key or token."""
+        return f"{type(self).__name__}(url={self._url!r}, wallet={self.wallet_address})"
+
     # Public state ---------------------------------------------------------------------
+
+    @property
+    def wallet_address(self) -> str:
+        """The wallet's EIP-55 address."""
+        return self._wallet.address
 
     @property
     def state(self) -> ConnectionState:

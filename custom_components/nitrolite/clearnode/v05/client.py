@@ -94,16 +94,12 @@ class ClearNodeClient(ReconnectingClient):
         With ``node_address`` (the broker's address) the client refuses a ClearNode whose
         ``get_config`` names another broker; without it, it trusts the first it meets.
         """
-        try:
-            self._wallet = Signer.from_key(wallet_key)
-        except ClearNodeValidationError:
-            raise ClearNodeValidationError(
-                field="wallet_key", message="not a 32-byte hex private key"
-            ) from None
         super().__init__(
             session,
             url,
+            wallet_key,
             codec.decode_frame,
+            node_address=node_address,
             request_timeout=request_timeout,
             max_in_flight=max_in_flight,
             ping_interval=ping_interval,
@@ -121,23 +117,9 @@ class ClearNodeClient(ReconnectingClient):
             key_lifetime=session_key_lifetime,
         )
         self._login = Login(self._wallet, policy, self._send)
-        self._pinned_broker = (
-            None
-            if node_address is None
-            else parse_address(node_address, "node_address")
-        )
         self._broker: SignatureVerifier | None = None
 
-    def __repr__(self) -> str:
-        """Show the endpoint and wallet address, never a key or token."""
-        return f"ClearNodeClient(url={self._url!r}, wallet={self.wallet_address})"
-
     # Public state ------------------------------------------------------------
-
-    @property
-    def wallet_address(self) -> str:
-        """The wallet's EIP-55 address."""
-        return self._wallet.address
 
     @property
     def dialect(self) -> Dialect:
@@ -174,7 +156,7 @@ class ClearNodeClient(ReconnectingClient):
     async def _establish(self, connection: Connection) -> None:
         frame = await self._request("get_config", {}, signed=False, verify=False)
         config = parsing.answer(frame, "get_config", parsing.broker_config)
-        expected = self._broker.address if self._broker else self._pinned_broker
+        expected = self._broker.address if self._broker else self._pinned_node
         try:
             verifier = await trusted_broker(config, frame, expected)
         except ClearNodeProtocolError as err:

@@ -126,11 +126,11 @@ class ChannelState:
             user_wallet=wire.hex_text(data, "user_wallet", 20),
             epoch=wire.uint_text(data, "epoch"),
             version=wire.uint_text(data, "version"),
-            home_channel_id=_optional_id(data, "home_channel_id"),
+            home_channel_id=wire.optional_id(data, "home_channel_id"),
             home_ledger=Ledger.from_wire(
                 wire.mapping(data.get("home_ledger"), "home_ledger")
             ),
-            escrow_channel_id=_optional_id(data, "escrow_channel_id"),
+            escrow_channel_id=wire.optional_id(data, "escrow_channel_id"),
             escrow_ledger=None
             if escrow is None
             else Ledger.from_wire(wire.mapping(escrow, "escrow_ledger")),
@@ -158,10 +158,6 @@ class ChannelState:
             "epoch": str(self.epoch),
             "version": str(self.version),
         } | {key: value for key, value in optional.items() if value is not None}
-
-
-def _optional_id(data: Mapping[str, Any], key: str) -> str | None:
-    return None if data.get(key) is None else wire.hex_text(data, key, 32)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 
 from .. import validation
-from ..addresses import parse_address, to_checksum_address
+from ..addresses import to_checksum_address
 from ..base import Dialect, Feature
 from ..connection import Connection
 from ..errors import (
@@ -40,7 +40,6 @@ from ..models import (
     Transaction,
 )
 from ..ratelimit import DEFAULT_BURST, DEFAULT_RATE, TokenBucket
-from ..signing import Signer
 from . import faucet, validation as rules
 from .hashing import app_session_id
 from .models import Asset as NodeAsset, TransactionType
@@ -97,15 +96,11 @@ class NitronodeClient(PollingClient):
         ``clock`` and ``sleep`` drive the poll and ping schedule and the frame budget
         (tests run them on simulated time).
         """
-        try:
-            self._wallet = Signer.from_key(wallet_key)
-        except ClearNodeValidationError:
-            raise ClearNodeValidationError(
-                field="wallet_key", message="not a 32-byte hex private key"
-            ) from None
         super().__init__(
             session,
             url,
+            wallet_key,
+            node_address=node_address,
             poll_interval=poll_interval,
             request_timeout=request_timeout,
             max_in_flight=max_in_flight,
@@ -116,24 +111,10 @@ class NitronodeClient(PollingClient):
             clock=clock,
             sleep=sleep,
         )
-        self._pinned = (
-            None
-            if node_address is None
-            else parse_address(node_address, "node_address")
-        )
         self._faucet_url = faucet_url
         self._operations: Operations | None = None
 
-    def __repr__(self) -> str:
-        """Show the endpoint and wallet address, never a key."""
-        return f"NitronodeClient(url={self._url!r}, wallet={self.wallet_address})"
-
     # Public state ------------------------------------------------------------
-
-    @property
-    def wallet_address(self) -> str:
-        """The wallet's EIP-55 address."""
-        return self._wallet.address
 
     @property
     def dialect(self) -> Dialect:
@@ -166,7 +147,7 @@ class NitronodeClient(PollingClient):
 
     async def _establish(self, connection: Connection) -> None:
         await self._trust_unsigned(connection)
-        node = await read_node(self._call, self.node_address or self._pinned)
+        node = await read_node(self._call, self.node_address or self._pinned_node)
         if self._operations is None:
             self._operations = Operations(
                 self._call,

@@ -463,13 +463,9 @@ class Transaction:
             to_account=wire.text(data, "to_account", 66),
             amount=wire.amount(data, "amount"),
             created_at=wire.text(data, "created_at", 64),
-            sender_new_state_id=_optional_id(data, "sender_new_state_id"),
-            receiver_new_state_id=_optional_id(data, "receiver_new_state_id"),
+            sender_new_state_id=wire.optional_id(data, "sender_new_state_id"),
+            receiver_new_state_id=wire.optional_id(data, "receiver_new_state_id"),
         )
-
-
-def _optional_id(data: Mapping[str, Any], key: str) -> str | None:
-    return None if data.get(key) is None else wire.hex_text(data, key, 32)
 
 
 @dataclass(frozen=True, slots=True)

@@ -575,11 +575,9 @@ class Operations:
         session_data: str | None = None,
     ) -> AppSession:
         """Redistribute the session's holdings (intent operate)."""
-        current = rules.open_session(session, self._wallet)
-        new = rules.allocations(session, allocations, self._node.assets)
-        rules.operate(current, new)
-        data = rules.session_data(session_data)
-        return await self._submit(session, AppIntent.OPERATE, new, data)
+        return await self._change(
+            session, AppIntent.OPERATE, rules.operate, allocations, session_data
+        )
 
     async def pay(
         self,
@@ -633,11 +631,25 @@ class Operations:
         session_data: str | None = None,
     ) -> AppSession:
         """Release part of the holdings to the participants' channels."""
+        return await self._change(
+            session, AppIntent.WITHDRAW, rules.withdraw, allocations, session_data
+        )
+
+    async def _change(
+        self,
+        session: AppSession,
+        intent: AppIntent,
+        check: Callable[[Sequence[Allocation], Sequence[Allocation]], None],
+        allocations: Sequence[Allocation],
+        session_data: str | None,
+    ) -> AppSession:
+        """Check and submit a change of the holdings that the session alone funds."""
         current = rules.open_session(session, self._wallet)
         new = rules.allocations(session, allocations, self._node.assets)
-        rules.withdraw(current, new)
-        data = rules.session_data(session_data)
-        return await self._submit(session, AppIntent.WITHDRAW, new, data)
+        check(current, new)
+        return await self._submit(
+            session, intent, new, rules.session_data(session_data)
+        )
 
     async def close(
         self,

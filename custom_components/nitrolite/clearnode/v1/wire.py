@@ -87,6 +87,11 @@ def hex_text(data: Mapping[str, Any], key: str, size: int) -> str:
     return value
 
 
+def optional_id(data: Mapping[str, Any], key: str) -> str | None:
+    """Return a 32-byte hex id, or None where the field is absent or null."""
+    return None if data.get(key) is None else hex_text(data, key, 32)
+
+
 def items(data: Mapping[str, Any], key: str, max_items: int = MAX_ITEMS) -> list[Any]:
     """Return a list of at most ``max_items``; absent or null is empty (Go's nil)."""
     value = data.get(key)
