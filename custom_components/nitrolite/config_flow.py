@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
@@ -304,22 +305,11 @@ class NitroliteConfigFlow(EntryChangeFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the spending cap of each asset; log in with them to check."""
-        error = None
-        if user_input is not None or not self._offer.assets:
-            try:
-                caps = allowances_from_input(user_input or {}, self._offer.assets)
-                await async_login(self.hass, {**self._data, CONF_ALLOWANCES: caps})
-            except InputError as err:
-                error = err
-            else:
-                return self._async_create_entry(caps)
-        shown = user_input or as_numbers(self._offer.suggested_caps())
-        return self._show(
-            STEP_ALLOWANCES,
-            allowances_schema(shown),
-            error,
-            balances=self._offer.describe(),
-        )
+
+        async def log_in_with(caps: dict[str, str]) -> None:
+            await async_login(self.hass, {**self._data, CONF_ALLOWANCES: caps})
+
+        return await self._async_caps_step(STEP_ALLOWANCES, user_input, log_in_with)
 
     # Nitronode v1: test tokens, polling, caps Home Assistant enforces ------------
 
@@ -377,19 +367,35 @@ class NitroliteConfigFlow(EntryChangeFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the cap of each asset that Home Assistant itself enforces."""
+        return await self._async_caps_step(
+            STEP_LOCAL_ALLOWANCES,
+            user_input,
+            window=str(self._options[CONF_CAPS_WINDOW]),
+        )
+
+    async def _async_caps_step(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        check: Callable[[dict[str, str]], Awaitable[None]] | None = None,
+        **placeholders: str,
+    ) -> ConfigFlowResult:
+        """Ask for a cap per offered asset, suggesting some; create the entry."""
         error = None
         if user_input is not None or not self._offer.assets:
             try:
                 caps = allowances_from_input(user_input or {}, self._offer.assets)
+                if check is not None:
+                    await check(caps)
             except InputError as err:
                 error = err
             else:
                 return self._async_create_entry(caps)
         shown = user_input or as_numbers(self._offer.suggested_caps())
         return self._show(
-            STEP_LOCAL_ALLOWANCES,
+            step_id,
             allowances_schema(shown),
             error,
             balances=self._offer.describe(),
-            window=str(self._options[CONF_CAPS_WINDOW]),
+            **placeholders,
         )
