@@ -53,16 +53,26 @@ def v1_entry_data(node: LocalNitronode, **changes: Any) -> dict[str, Any]:
     }
 
 
-def v1_entry(node: LocalNitronode, **changes: Any) -> MockConfigEntry:
-    """Return an entry of WALLET on the node, as the config flow makes it."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=WALLET,
-        unique_id=f"{WALLET}_{node.node_address}".lower(),
-        data=v1_entry_data(node, **changes),
-        options={CONF_POLL_INTERVAL: 5, CONF_CAPS_WINDOW: 24},
-        minor_version=2,
-    )
+def v1_entry(
+    node: LocalNitronode,
+    options: dict[str, Any] | None = None,
+    *,
+    data: dict[str, Any] | None = None,
+    **entry: Any,
+) -> MockConfigEntry:
+    """Return an entry of WALLET on the node, as the config flow makes it.
+
+    ``data`` and ``options`` change what the flow stored; other keywords the entry.
+    """
+    made: dict[str, Any] = {
+        "domain": DOMAIN,
+        "title": WALLET,
+        "unique_id": f"{WALLET}_{node.node_address}".lower(),
+        "data": v1_entry_data(node, **(data or {})),
+        "options": {CONF_POLL_INTERVAL: 5, CONF_CAPS_WINDOW: 24, **(options or {})},
+        "minor_version": 2,
+    }
+    return MockConfigEntry(**(made | entry))
 
 
 async def start_flow(hass: HomeAssistant) -> str:

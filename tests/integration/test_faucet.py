@@ -119,7 +119,7 @@ async def test_a_nitronode_without_a_known_faucet_has_none_either(
     hass: HomeAssistant, nitronode: LocalNitronode
 ) -> None:
     """Production and other public nodes: no button, and the action refuses."""
-    entry = v1_entry(nitronode, **{CONF_FAUCET_URL: None})
+    entry = v1_entry(nitronode, data={CONF_FAUCET_URL: None})
     await setup_entry(hass, entry)
 
     assert faucet_button(hass, entry) is None

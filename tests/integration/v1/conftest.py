@@ -26,20 +26,11 @@ from custom_components.nitrolite.clearnode import (
     NitronodeOptions,
     Signer,
     create_client,
-    to_checksum_address,
 )
-from custom_components.nitrolite.const import (
-    CONF_ALLOWANCES,
-    CONF_APPLICATION,
-    CONF_DIALECT,
-    CONF_ENDPOINT,
-    CONF_NODE_ADDRESS,
-    CONF_POLL_INTERVAL,
-    CONF_PRIVATE_KEY,
-    DOMAIN,
-)
+from custom_components.nitrolite.const import CONF_ALLOWANCES, CONF_POLL_INTERVAL
 from custom_components.nitrolite.coordinator import NitroliteCoordinator
 from local_nitronode import DEMO_NODE_KEY, LocalNitronode
+from tests.integration import flow_helpers
 from tests.integration.conftest import (
     COUNTERPARTY,
     COUNTERPARTY_KEY,
@@ -77,27 +68,15 @@ async def nitronode(socket_enabled: None) -> AsyncIterator[LocalNitronode]:
 
 
 def v1_entry(
-    node: LocalNitronode, options: dict[str, Any] | None = None, **changes: Any
+    node: LocalNitronode, options: dict[str, Any] | None = None, **entry: Any
 ) -> MockConfigEntry:
-    """Return a v1 entry for WALLET on the node, as the config flow stores it."""
-    node_address = to_checksum_address(node.node_address)
-    entry: dict[str, Any] = {
-        "domain": DOMAIN,
-        "title": WALLET,
-        "unique_id": f"{WALLET}_{node_address}".lower(),
-        "entry_id": ENTRY_ID,
-        "minor_version": 2,
-        "data": {
-            CONF_DIALECT: "v1",
-            CONF_ENDPOINT: node.url,
-            CONF_PRIVATE_KEY: WALLET_KEY,
-            CONF_APPLICATION: "home-assistant",
-            CONF_NODE_ADDRESS: node_address,
-            CONF_ALLOWANCES: CAPS,
-        },
-        "options": {CONF_POLL_INTERVAL: POLL_INTERVAL, **(options or {})},
-    }
-    return MockConfigEntry(**(entry | changes))
+    """Return a v1 entry for WALLET on the node with these tests' caps and interval."""
+    return flow_helpers.v1_entry(
+        node,
+        {CONF_POLL_INTERVAL: POLL_INTERVAL, **(options or {})},
+        data={CONF_ALLOWANCES: CAPS},
+        **({"entry_id": ENTRY_ID} | entry),
+    )
 
 
 @pytest.fixture

@@ -138,7 +138,7 @@ async def test_diagnostics_tell_the_dialect_polls_budget_and_caps(
     assert (
         connection["node_address"] == coordinator_of(loaded_entry).client.node_address
     )
-    assert connection["features"] == ["polling", "public_reads"]
+    assert connection["features"] == ["faucet", "polling", "public_reads"]
     assert connection["poll_interval"] == 1
     assert connection["frames_sent"] > 0
     assert {"polls", "skipped_polls", "limiter_waits", "limiter_wait_seconds"} <= set(
