@@ -19,6 +19,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
+from . import session_rules as rules
 from .allocations import add, increases, move, totals
 from .clearnode import (
     Allocation,
@@ -36,11 +37,7 @@ from .coordinator import NitroliteCoordinator
 from .errors import service_error, translated_errors
 from .model import Reading, created_session, next_state
 from .spending import Outlay, Spend
-from .validation import (
-    check_others_need_us,
-    check_own_weight_reaches_quorum,
-    validation_error,
-)
+from .validation import validation_error
 
 # Called with the state a change makes, before it is signed (e.g. to save what it covers).
 type BeforeSending = Callable[[AppSession], Awaitable[None]]
@@ -116,9 +113,9 @@ class NitroliteActions:
         request leaves: an answer lost to a timeout or a crash cannot orphan it.
         """
         wallet = self.wallet_address
-        _check_participant(definition.participants, wallet)
-        _check_others_need_us(definition, wallet)
-        _check_only_we_deposit(allocations, wallet)
+        rules.check_participant(definition.participants, wallet)
+        rules.check_others_need_us(definition, wallet)
+        rules.check_only_we_deposit(allocations, wallet)
         session_id = self.app_session_id(definition)
         created = created_session(
             session_id, definition, tuple(allocations), session_data
@@ -154,12 +151,12 @@ class NitroliteActions:
         """Submit a new state of an open app session that our weight alone can sign."""
         wallet = self.wallet_address
         async with self._async_changing(app_session_id) as session:
-            _check_quorum(session, wallet)
+            rules.check_quorum(session, wallet)
             outlay = None
             if intent == "deposit":
-                _check_others_need_us(session, wallet)
+                rules.check_others_need_us(session, wallet)
                 added = increases(session.allocations or (), allocations)
-                _check_only_we_deposit(added, wallet)
+                rules.check_only_we_deposit(added, wallet)
                 outlay = _deposits(added, wallet, app_session_id)
             return await self._async_submit(
                 session, allocations, intent, session_data, outlay=outlay
@@ -184,18 +181,18 @@ class NitroliteActions:
         """
         wallet = self.wallet_address
         async with self._async_changing(app_session_id) as session:
-            _check_quorum(session, wallet)
-            current = _known_allocations(session)
+            rules.check_quorum(session, wallet)
+            current = rules.known_allocations(session)
             payer = payer or wallet
-            payee = payee or _other_participant(session, payer)
+            payee = payee or rules.other_participant(session, payer)
             asset = asset or self._session_asset(current)
             if amount <= 0:
                 raise validation_error(
                     "amount_not_positive", field="amount", amount=format_amount(amount)
                 )
-            _check_participant(session.participants, payer)
-            _check_participant(session.participants, payee)
-            _check_not_paying_oneself(payer, payee, "to")
+            rules.check_participant(session.participants, payer)
+            rules.check_participant(session.participants, payee)
+            rules.check_not_paying_oneself(payer, payee, "to")
             allocations = move(current, payer, payee, asset, amount)
             return await self._async_submit(
                 session, allocations, "operate", None, before_sending=before_sending
@@ -210,9 +207,9 @@ class NitroliteActions:
         """
         wallet = self.wallet_address
         async with self._async_changing(app_session_id) as session:
-            _check_quorum(session, wallet)
-            _check_others_need_us(session, wallet)
-            current = _known_allocations(session)
+            rules.check_quorum(session, wallet)
+            rules.check_others_need_us(session, wallet)
+            current = rules.known_allocations(session)
             allocations = add(current, wallet, asset, amount)
             return await self._async_submit(
                 session,
@@ -232,11 +229,11 @@ class NitroliteActions:
     ) -> AppSession:
         """Close an app session, by default with its current allocations."""
         async with self._async_changing(app_session_id) as session:
-            _check_quorum(session, self.wallet_address)
+            rules.check_quorum(session, self.wallet_address)
             final = (
                 tuple(allocations)
                 if allocations is not None
-                else _known_allocations(session)
+                else rules.known_allocations(session)
             )
             closed = next_state(session, "closed", final, session_data)
             result = await self._async_send_change(
@@ -352,7 +349,7 @@ class NitroliteActions:
         self, destination: str, asset: str, amount: Decimal
     ) -> tuple[Transaction, ...]:
         """Send funds from our unified balance to another wallet."""
-        _check_not_paying_oneself(self.wallet_address, destination, "destination")
+        rules.check_not_paying_oneself(self.wallet_address, destination, "destination")
         return await self._async_send(
             lambda: self._client.transfer(destination, [(asset, amount)]),
             lambda _spends: service_error("transfer_unanswered"),
@@ -437,70 +434,3 @@ def _deposits(
             if participant == wallet and amount > 0
         },
     )
-
-
-def _check_participant(participants: Sequence[str], address: str) -> None:
-    if address not in participants:
-        raise validation_error("not_a_participant", participant=address)
-
-
-def _check_only_we_deposit(allocations: Sequence[Allocation], wallet: str) -> None:
-    others = sorted(
-        {
-            allocation.participant
-            for allocation in allocations
-            if allocation.amount > 0 and allocation.participant != wallet
-        }
-    )
-    if others:
-        raise validation_error("missing_signature", participants=", ".join(others))
-
-
-def _split_weights(
-    definition: AppDefinition | AppSession, wallet: str
-) -> tuple[int, int]:
-    """Return our weight and the other participants' weight together."""
-    own = others = 0
-    for participant, weight in zip(
-        definition.participants, definition.weights, strict=True
-    ):
-        if participant == wallet:
-            own += weight
-        else:
-            others += weight
-    return own, others
-
-
-def _check_quorum(session: AppSession, wallet: str) -> None:
-    own_weight, _ = _split_weights(session, wallet)
-    check_own_weight_reaches_quorum(own_weight, session.quorum)
-
-
-def _check_others_need_us(definition: AppDefinition | AppSession, wallet: str) -> None:
-    if len(definition.weights) != len(definition.participants):
-        return  # the client refuses it, naming the weights
-    _, others_weight = _split_weights(definition, wallet)
-    check_others_need_us(others_weight, definition.quorum)
-
-
-def _known_allocations(session: AppSession) -> tuple[Allocation, ...]:
-    if session.allocations is None:
-        raise validation_error(
-            "allocations_unknown", app_session_id=session.app_session_id
-        )
-    return session.allocations
-
-
-def _check_not_paying_oneself(payer: str, payee: str, field: str) -> None:
-    """Refuse a payment that would move nothing: the payee is the payer."""
-    if payee == payer:
-        raise validation_error("pay_oneself", field=field, address=payee)
-
-
-def _other_participant(session: AppSession, payer: str) -> str:
-    others = [
-        participant for participant in session.participants if participant != payer
-    ]
-    if len(others) != 1:
-        raise validation_error("payee_required")
-    return others[0]
