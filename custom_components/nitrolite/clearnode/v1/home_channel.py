@@ -84,23 +84,25 @@ class HomeChannels:
         """Return the lock that serialises the channel states of ``asset``."""
         return self._locks.setdefault(asset.symbol, asyncio.Lock())
 
-    async def latest_state(self, asset: str) -> ChannelState | None:
-        """Return our newest channel state of ``asset``, node-issued ones included."""
+    async def funded_state(self, asset: Asset) -> ChannelState:
+        """Return our newest channel state of ``asset``, node-issued ones included.
+
+        An asset the wallet never held has none: a validation error.
+        """
         result = await self._send(
             "channels.v1.get_latest_state",
-            {"wallet": self._wallet.lower(), "asset": asset, "only_signed": False},
+            {
+                "wallet": self._wallet.lower(),
+                "asset": asset.symbol,
+                "only_signed": False,
+            },
         )
         state = result.get("state")
-        return None if state is None else ChannelState.from_wire(state)
-
-    async def funded_state(self, asset: Asset) -> ChannelState:
-        """Return our newest channel state of ``asset``; refuse an asset we never held."""
-        latest = await self.latest_state(asset.symbol)
-        if latest is None:
+        if state is None:
             raise ClearNodeValidationError(
                 "asset", f"this wallet holds no {asset.symbol}"
             )
-        return latest
+        return ChannelState.from_wire(state)
 
     async def ensure_home_channel(self, symbol: str) -> ChannelState:
         """Open our home channel of an asset if funds arrived without one.
