@@ -12,11 +12,8 @@ from custom_components.nitrolite.clearnode import NitronodeClient
 from custom_components.nitrolite.clearnode.models import AppDefinition, AppSession
 from custom_components.nitrolite.clearnode.signing import Signer
 from custom_components.nitrolite.clearnode.v1.models import PROTOCOL
-from custom_components.nitrolite.clearnode.v1.operations import (
-    NodeInfo,
-    Operations,
-    read_node,
-)
+from custom_components.nitrolite.clearnode.v1.node import NodeInfo, read_node
+from custom_components.nitrolite.clearnode.v1.operations import Operations
 from local_nitronode import (
     DEMO_COUNTERPARTY_KEY,
     DEMO_NODE_KEY,

@@ -3,15 +3,15 @@
 from decimal import Decimal
 
 from custom_components.nitrolite.clearnode.models import AppSessionResult, Transaction
+from custom_components.nitrolite.clearnode.v1.conversions import (
+    created_session,
+    session_result,
+    transaction,
+)
 from custom_components.nitrolite.clearnode.v1.models import (
     PROTOCOL,
     Transaction as NodeTransaction,
     app_definition_from_wire,
-)
-from custom_components.nitrolite.clearnode.v1.operations import (
-    created_session,
-    session_result,
-    transaction,
 )
 
 from .vectors import load

@@ -25,17 +25,14 @@ from custom_components.nitrolite.clearnode.models import (
     Transaction,
 )
 from custom_components.nitrolite.clearnode.v1 import operations
+from custom_components.nitrolite.clearnode.v1.conversions import session_result
 from custom_components.nitrolite.clearnode.v1.models import (
     PROTOCOL,
     TransactionType,
     TransitionType,
 )
-from custom_components.nitrolite.clearnode.v1.operations import (
-    NodeInfo,
-    Operations,
-    read_node,
-    session_result,
-)
+from custom_components.nitrolite.clearnode.v1.node import NodeInfo, read_node
+from custom_components.nitrolite.clearnode.v1.operations import Operations
 from local_nitronode import LocalNitronode, NodeConfig
 
 from .conftest import YUSD, Connect, Local, Recorder, definition, shares

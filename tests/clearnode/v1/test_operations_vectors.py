@@ -24,7 +24,8 @@ from custom_components.nitrolite.clearnode.v1.models import (
     Token,
     app_definition_from_wire,
 )
-from custom_components.nitrolite.clearnode.v1.operations import NodeInfo, Operations
+from custom_components.nitrolite.clearnode.v1.node import NodeInfo
+from custom_components.nitrolite.clearnode.v1.operations import Operations
 from custom_components.nitrolite.clearnode.v1.signing import channel_signature
 from custom_components.nitrolite.clearnode.v1.state import ChannelState
 

@@ -12,7 +12,8 @@ from custom_components.nitrolite.clearnode.models import (
     Resynced,
 )
 from custom_components.nitrolite.clearnode.v1.models import PROTOCOL
-from custom_components.nitrolite.clearnode.v1.operations import NodeInfo, Operations
+from custom_components.nitrolite.clearnode.v1.node import NodeInfo
+from custom_components.nitrolite.clearnode.v1.operations import Operations
 from custom_components.nitrolite.clearnode.v1.poller import (
     MAX_CLOSED_REMEMBERED,
     SessionPoller,

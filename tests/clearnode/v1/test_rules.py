@@ -13,8 +13,8 @@ from custom_components.nitrolite.clearnode.models import (
     AppSession,
 )
 from custom_components.nitrolite.clearnode.v1 import validation as rules
+from custom_components.nitrolite.clearnode.v1.conversions import created_session
 from custom_components.nitrolite.clearnode.v1.models import PROTOCOL, Asset
-from custom_components.nitrolite.clearnode.v1.operations import created_session
 
 from .conftest import YUSD, Local
 

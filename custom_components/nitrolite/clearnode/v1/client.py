@@ -41,9 +41,11 @@ from ..models import (
 )
 from ..ratelimit import DEFAULT_BURST, DEFAULT_RATE, TokenBucket
 from . import faucet, validation as rules
+from .conversions import session_result
 from .hashing import app_session_id
 from .models import Asset as NodeAsset, TransactionType
-from .operations import Operations, read_node, session_result
+from .node import read_node
+from .operations import Operations
 from .polling import PollingClient
 
 FEATURES = frozenset({Feature.POLLING, Feature.PUBLIC_READS})

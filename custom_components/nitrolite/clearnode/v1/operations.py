@@ -1,10 +1,11 @@
-"""The composite v1 operations: home channel, sessions with deposits, payments, transfers.
+"""The composite v1 operations: reads, sessions with deposits, payments, transfers.
 
 Each operation checks its input with the node's rules (:mod:`.validation`), signs with
 the wallet alone, sends through a ``send(method, payload) -> result`` callable (which
 raises the library's errors for error frames, timeouts and dropped sockets) and turns
-the answer into the library's neutral models. Every channel state the node co-signs is
-verified against ``get_config.node_address``.
+the answer into the library's neutral models (:mod:`.conversions`). Our home channels'
+states, which every deposit and transfer of an asset advances, are built, serialised
+per asset and verified against the node's co-signature in :mod:`.home_channel`.
 
 Nothing is retried blindly. The one exception is a payment refused with ``invalid app
 session version: expected N, got M``: the session is re-read and the payment rebuilt
@@ -12,57 +13,37 @@ once, and only while it still fits. A timeout is passed on as it is: the request
 have been applied.
 
 Callers serialise the changes of one app session (the integration does, per session and
-per preset). Channel states, which every deposit and transfer of an asset advances, are
-serialised here, per asset.
+per preset).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from decimal import Decimal
 import logging
-import secrets
 import time
 from typing import Any
 
-from ..addresses import parse_address, to_checksum_address  # noqa: TID252
+from ..addresses import parse_address  # noqa: TID252
 from ..errors import (  # noqa: TID252
-    ClearNodeBrokerChangedError,
     ClearNodeError,
     ClearNodeProtocolError,
     ClearNodeRejectedError,
     ClearNodeValidationError,
     ClearNodeVersionConflictError,
 )
-from ..models import (  # noqa: TID252
-    Allocation,
-    AppDefinition,
-    AppSession,
-    AppSessionResult,
-    AppSessionStatus,
-    Balance,
-    Transaction,
-)
+from ..models import Allocation, AppDefinition, AppSession, Balance, Transaction  # noqa: TID252
 from ..signing import Signer  # noqa: TID252
 from . import validation as rules
-from .channels import ChannelDefinition, ChannelState, Ledger
-from .hashing import (
-    app_session_id,
-    app_state_update_hash,
-    create_request_hash,
-    pack_state,
-)
+from .channels import ChannelState
+from .conversions import check_created, created_session, next_session, transaction
+from .hashing import app_state_update_hash, create_request_hash
+from .home_channel import HomeChannels, affordable, new_channel_nonce
 from .models import (
-    PROTOCOL,
     AppIntent,
     AppStateUpdate,
     Asset,
     BalanceEntry,
-    NodeConfig,
-    Token,
     Transaction as NodeTransaction,
     TransactionType,
     app_definition_to_wire,
@@ -70,158 +51,20 @@ from .models import (
     parse_items,
     parse_page,
 )
-from .signing import quorum_signature, verify_node_signature
-from .state import (
-    apply_acknowledgement,
-    apply_commit,
-    apply_transfer_send,
-    next_state,
-    sig_validators_bitmap,
-    sign_state,
-    with_home_channel,
-)
+from .node import NodeInfo, Send
+from .signing import quorum_signature, run_signing
 
 _LOGGER = logging.getLogger(__package__)
 
-type Send = Callable[[str, Mapping[str, Any]], Awaitable[Mapping[str, Any]]]
 type Seen = Callable[[AppSession], None]
 
-CHALLENGE_SECONDS = 86400  # the node's minimum; nothing is ever disputed on chain here
 PAGE_SIZE = 100
 # 10,000 open sessions: far beyond any wallet Home Assistant runs.
 MAX_PAGES = 100
-_NODE_SIGNATURE_CHARS = 2 + 2 * (1 + 65)  # 0x, the signer type, r, s and v
-_ADDRESS_CHARS = 42
 
 
 def _ignore(_session: AppSession) -> None:
     """Default for the sessions an operation reports (a poller takes them)."""
-
-
-def new_channel_nonce() -> int:
-    """Return a fresh home-channel nonce: milliseconds × 10^6 plus a random part."""
-    return time.time_ns() // 1_000_000 * 1_000_000 + secrets.randbelow(1_000_000)
-
-
-@dataclass(frozen=True, slots=True)
-class NodeInfo:
-    """What the operations need to know of the node: its config and its assets."""
-
-    config: NodeConfig
-    assets: Mapping[str, Asset]
-
-    def asset(self, symbol: str) -> Asset:
-        """Return an asset of the node by symbol (a validation error if it has none)."""
-        found = self.assets.get(symbol) if isinstance(symbol, str) else None
-        if found is None:
-            raise ClearNodeValidationError(
-                "asset", f"{symbol} is not an asset of the node"
-            )
-        return found
-
-    def home_token(self, asset: Asset) -> Token:
-        """Return the token a new home channel of ``asset`` holds (the suggested chain)."""
-        token = asset.token_on(asset.suggested_blockchain_id)
-        if token is None:
-            msg = f"{asset.symbol} has no token on its suggested chain"
-            raise ClearNodeProtocolError(msg)
-        return token
-
-    def token_of(self, asset: Asset, ledger: Ledger) -> Token:
-        """Return the token a channel's ledger holds, whose decimals pack its states."""
-        token = asset.token_on(ledger.blockchain_id)
-        if token is None or token.address.lower() != ledger.token_address.lower():
-            msg = f"the {asset.symbol} channel holds a token the node does not list"
-            raise ClearNodeProtocolError(msg)
-        return token
-
-
-async def read_node(send: Send, node_address: str | None = None) -> NodeInfo:
-    """Read ``get_config`` and ``get_assets``; refuse nodes older than v1.3.0.
-
-    With ``node_address`` (EIP-55), a node with another address is refused before
-    anything else is read (ClearNodeBrokerChangedError).
-    """
-    config = NodeConfig.from_wire(await send("node.v1.get_config", {}))
-    actual = to_checksum_address(config.node_address)
-    if node_address is not None and actual != node_address:
-        raise ClearNodeBrokerChangedError(node_address, actual)
-    config.require_supported()
-    result = await send("node.v1.get_assets", {})
-    assets = parse_items(result, "assets", Asset.from_wire)
-    return NodeInfo(config, {asset.symbol: asset for asset in assets})
-
-
-def next_session(
-    session: AppSession,
-    update: AppStateUpdate,
-    allocations: tuple[Allocation, ...],
-) -> AppSession:
-    """Return ``session`` as the node holds it after accepting ``update``."""
-    status: AppSessionStatus = "closed" if update.intent is AppIntent.CLOSE else "open"
-    return replace(
-        session,
-        status=status,
-        version=update.version,
-        allocations=allocations,
-        session_data=update.session_data or session.session_data,
-    )
-
-
-def created_session(definition: AppDefinition, session_data: str) -> AppSession:
-    """Return a session as the node creates it: version 1, nothing allocated."""
-    return AppSession(
-        app_session_id=app_session_id(definition),
-        application=definition.application,
-        status="open",
-        participants=definition.participants,
-        weights=definition.weights,
-        quorum=definition.quorum,
-        protocol=PROTOCOL,
-        challenge=0,
-        nonce=definition.nonce,
-        version=1,
-        session_data=session_data or None,
-        created_at="",
-        updated_at="",
-        allocations=(),
-    )
-
-
-def session_result(session: AppSession) -> AppSessionResult:
-    """Return what the neutral client API answers for a session change."""
-    return AppSessionResult(session.app_session_id, session.version, session.status)
-
-
-def _account(value: str) -> str:
-    """Wallets in EIP-55; app session ids as they are."""
-    return to_checksum_address(value) if len(value) == _ADDRESS_CHARS else value
-
-
-def transaction(record: NodeTransaction) -> Transaction:
-    """Return a v1 transaction record as the neutral model (``tx_type`` by name)."""
-    kind = record.tx_type
-    name = TransactionType(kind).name.lower() if kind in TransactionType else str(kind)
-    return Transaction(
-        id=record.id,
-        tx_type=name,
-        from_account=_account(record.from_account),
-        to_account=_account(record.to_account),
-        asset=record.asset,
-        amount=record.amount,
-        created_at=record.created_at,
-    )
-
-
-def _check_created(result: Mapping[str, Any], session: AppSession) -> None:
-    answered = (
-        result.get("app_session_id"),
-        result.get("version"),
-        result.get("status"),
-    )
-    if answered != (session.app_session_id, "1", "open"):
-        msg = "create_app_session answered for another session"
-        raise ClearNodeProtocolError(msg)
 
 
 class Operations:
@@ -247,23 +90,22 @@ class Operations:
         """Act for ``signer``'s wallet on the node ``node`` describes."""
         self._send = send
         self._signer = signer
-        self._node = node
         self._applied = applied
         self._observed = observed
-        self._clock = clock
-        self._channel_nonce = channel_nonce
         self._wallet = signer.address
-        self._channel_locks: dict[str, asyncio.Lock] = {}
+        self._channels = HomeChannels(
+            send, signer, node, clock=clock, channel_nonce=channel_nonce
+        )
 
     @property
     def node(self) -> NodeInfo:
         """What the operations know of the node."""
-        return self._node
+        return self._channels.node
 
     @node.setter
     def node(self, node: NodeInfo) -> None:
         """Take what a new connection read of the node; channel states stay serialised."""
-        self._node = node
+        self._channels.node = node
 
     # Reads ---------------------------------------------------------------------
 
@@ -287,15 +129,6 @@ class Operations:
         result = await self._send("user.v1.get_transactions", query)
         records, _ = parse_page(result, "transactions", NodeTransaction.from_wire)
         return tuple(transaction(record) for record in records)
-
-    async def latest_state(self, asset: str) -> ChannelState | None:
-        """Return our newest channel state of ``asset``, node-issued ones included."""
-        result = await self._send(
-            "channels.v1.get_latest_state",
-            {"wallet": self._wallet.lower(), "asset": asset, "only_signed": False},
-        )
-        state = result.get("state")
-        return None if state is None else ChannelState.from_wire(state)
 
     async def find_session(self, app_session_id: str) -> AppSession | None:
         """Return one app session as the node lists it, None if it has none."""
@@ -344,75 +177,17 @@ class Operations:
         msg = f"more than {MAX_PAGES * PAGE_SIZE} {listed}"
         raise ClearNodeProtocolError(msg)
 
-    # Channels ------------------------------------------------------------------
+    # Home channels -------------------------------------------------------------
 
     async def ensure_home_channel(self, symbol: str) -> ChannelState:
-        """Open our home channel of an asset if funds arrived without one.
+        """Open our home channel of an asset if funds arrived without one."""
+        return await self._channels.ensure_home_channel(symbol)
 
-        The acknowledgement needs no chain: the node opens a ``void`` channel on it.
-        Returns the latest state, which then has a home channel.
-        """
-        asset = self._node.asset(symbol)
-        async with self._channel_lock(asset):
-            return await self._home_channel(asset)
-
-    async def _home_channel(self, asset: Asset) -> ChannelState:
-        latest = await self._funded_state(asset)
-        if latest.home_channel_id is not None:
-            return latest
-        state, channel, token = self._in_new_channel(next_state(latest), asset)
-        state = await self._sign_state(apply_acknowledgement(state), token)
-        result = await self._send(
-            "channels.v1.request_creation",
-            {"state": state.to_wire(), "channel_definition": channel.to_wire()},
-        )
-        return await self._cosigned(state, token, result)
-
-    async def _funded_state(self, asset: Asset) -> ChannelState:
-        latest = await self.latest_state(asset.symbol)
-        if latest is None:
-            raise ClearNodeValidationError(
-                "asset", f"this wallet holds no {asset.symbol}"
-            )
-        return latest
-
-    def _in_new_channel(
-        self, state: ChannelState, asset: Asset
-    ) -> tuple[ChannelState, ChannelDefinition, Token]:
-        token = self._node.home_token(asset)
-        channel = ChannelDefinition(
-            self._channel_nonce(),
-            CHALLENGE_SECONDS,
-            sig_validators_bitmap(self._node.config.supported_sig_validators),
-        )
-        opened = with_home_channel(
-            state,
-            channel,
-            token.blockchain_id,
-            token.address.lower(),
-            self._node.config.node_address,
-        )
-        return opened, channel, token
-
-    def _channel_lock(self, asset: Asset) -> asyncio.Lock:
-        return self._channel_locks.setdefault(asset.symbol, asyncio.Lock())
-
-    async def _sign_state(self, state: ChannelState, token: Token) -> ChannelState:
-        return await self._cpu(sign_state, state, self._signer, token.decimals)
-
-    async def _cosigned(
-        self, state: ChannelState, token: Token, result: Mapping[str, Any]
-    ) -> ChannelState:
-        """Check the node's co-signature of ``state``; return the state carrying it."""
-        signature = result.get("signature")
-        if not isinstance(signature, str) or len(signature) > _NODE_SIGNATURE_CHARS:
-            msg = "the node did not co-sign the channel state"
-            raise ClearNodeProtocolError(msg)
-        packed = pack_state(state, token.decimals)
-        await self._cpu(
-            verify_node_signature, packed, signature, self._node.config.node_address
-        )
-        return replace(state, node_sig=signature)
+    async def transfer(
+        self, destination: str, symbol: str, amount: Decimal | str
+    ) -> Transaction:
+        """Send ``amount`` of an asset from our channel to another wallet."""
+        return await self._channels.transfer(destination, symbol, amount)
 
     # App sessions ----------------------------------------------------------------
 
@@ -438,11 +213,11 @@ class Operations:
         if not funding:
             return await self._create(definition, data)
         (asset, amount), *more = funding
-        async with self._channel_lock(asset):
-            channel = await self._home_channel(asset)
+        async with self._channels.lock(asset):
+            channel = await self._channels.opened(asset)
             # Whatever can fail before the first deposit fails before the create.
-            self._affordable(channel, amount)
-            self._node.token_of(asset, channel.home_ledger)
+            affordable(channel, amount)
+            self.node.token_of(asset, channel.home_ledger)
             session = await self._create(definition, data)
             funded = (Allocation(self._wallet, asset.symbol, amount),)
             # A receive may have advanced the channel since: build on the latest.
@@ -462,7 +237,7 @@ class Operations:
     def _deposit_amount(
         self, symbol: str, value: Decimal | str
     ) -> tuple[Asset, Decimal]:
-        asset = self._node.asset(symbol)
+        asset = self.node.asset(symbol)
         return asset, rules.asset_amount(asset, value, "amount")
 
     async def _commit_latest(
@@ -473,7 +248,7 @@ class Operations:
         amount: Decimal,
         data: str,
     ) -> AppSession:
-        latest = await self._funded_state(asset)
+        latest = await self._channels.funded_state(asset)
         return await self._commit(session, latest, allocations, amount, data)
 
     async def _funding_step(
@@ -489,7 +264,7 @@ class Operations:
     async def _create(self, definition: AppDefinition, data: str) -> AppSession:
         session = created_session(definition, data)
         create_hash = create_request_hash(definition, data)
-        signature = await self._cpu(quorum_signature, self._signer, create_hash)
+        signature = await self._quorum_signature(create_hash)
         result = await self._send(
             "app_sessions.v1.create_app_session",
             {
@@ -498,7 +273,7 @@ class Operations:
                 "quorum_sigs": [signature],
             },
         )
-        _check_created(result, session)
+        check_created(result, session)
         self._applied(session)
         return session
 
@@ -522,12 +297,12 @@ class Operations:
     ) -> AppSession:
         """Fund ``session`` from our channel: ``allocations`` raise only our share."""
         current = rules.open_session(session, self._wallet)
-        new = rules.allocations(session, allocations, self._node.assets)
+        new = rules.allocations(session, allocations, self.node.assets)
         increase = rules.deposit(current, new, self._wallet)
         data = rules.session_data(session_data)
-        asset = self._node.asset(increase.asset)
-        async with self._channel_lock(asset):
-            latest = await self._home_channel(asset)
+        asset = self.node.asset(increase.asset)
+        async with self._channels.lock(asset):
+            latest = await self._channels.opened(asset)
             listed = rules.without_zero_shares(new)
             return await self._commit(session, latest, listed, increase.amount, data)
 
@@ -543,8 +318,6 @@ class Operations:
 
         The caller holds the channel lock.
         """
-        self._affordable(latest, amount)
-        token = self._node.token_of(self._node.asset(latest.asset), latest.home_ledger)
         update = AppStateUpdate(
             session.app_session_id,
             AppIntent.DEPOSIT,
@@ -552,21 +325,16 @@ class Operations:
             allocations,
             data,
         )
-        commit = apply_commit(next_state(latest), session.app_session_id, amount)
-        commit = await self._sign_state(commit, token)
-        payload = await self._signed_update(update)
-        result = await self._send(
-            "app_sessions.v1.submit_deposit_state",
-            payload | {"user_state": commit.to_wire()},
-        )
-        await self._cosigned(commit, token, result)
-        return self._accepted(session, update, allocations)
 
-    def _affordable(self, state: ChannelState, amount: Decimal) -> None:
-        if state.home_ledger.user_balance < amount:
-            raise ClearNodeValidationError(
-                "amount", f"exceeds this wallet's {state.asset} balance"
+        async def submit(commit: ChannelState) -> Mapping[str, Any]:
+            payload = await self._signed_update(update)
+            return await self._send(
+                "app_sessions.v1.submit_deposit_state",
+                payload | {"user_state": commit.to_wire()},
             )
+
+        await self._channels.commit(latest, session.app_session_id, amount, submit)
+        return self._accepted(session, update, allocations)
 
     async def operate(
         self,
@@ -611,7 +379,7 @@ class Operations:
         amount: Decimal | str,
         session_data: str | None,
     ) -> AppSession:
-        asset = self._node.asset(symbol)
+        asset = self.node.asset(symbol)
         new = rules.payment(session, self._wallet, to, asset, amount)
         return await self.operate(session, new, session_data)
 
@@ -619,7 +387,7 @@ class Operations:
         self, session: AppSession, to: str, symbol: str, amount: Decimal | str
     ) -> bool:
         try:
-            rules.payment(session, self._wallet, to, self._node.asset(symbol), amount)
+            rules.payment(session, self._wallet, to, self.node.asset(symbol), amount)
         except ClearNodeValidationError:
             return False
         return True
@@ -645,7 +413,7 @@ class Operations:
     ) -> AppSession:
         """Check and submit a change of the holdings that the session alone funds."""
         current = rules.open_session(session, self._wallet)
-        new = rules.allocations(session, allocations, self._node.assets)
+        new = rules.allocations(session, allocations, self.node.assets)
         check(current, new)
         return await self._submit(
             session, intent, new, rules.session_data(session_data)
@@ -666,7 +434,7 @@ class Operations:
         current = rules.open_session(session, self._wallet)
         data = rules.session_data(session_data)
         if allocations is not None:
-            new = rules.allocations(session, allocations, self._node.assets)
+            new = rules.allocations(session, allocations, self.node.assets)
             if not rules.same_shares(current, new):
                 rules.operate(current, new)
                 session = await self._submit(session, AppIntent.OPERATE, new, data)
@@ -690,9 +458,11 @@ class Operations:
         return self._accepted(session, update, allocations)
 
     async def _signed_update(self, update: AppStateUpdate) -> dict[str, Any]:
-        app_hash = app_state_update_hash(update)
-        signature = await self._cpu(quorum_signature, self._signer, app_hash)
+        signature = await self._quorum_signature(app_state_update_hash(update))
         return {"app_state_update": update.to_wire(), "quorum_sigs": [signature]}
+
+    async def _quorum_signature(self, app_hash: bytes) -> str:
+        return await run_signing(self._signer, quorum_signature, self._signer, app_hash)
 
     def _accepted(
         self,
@@ -703,54 +473,3 @@ class Operations:
         accepted = next_session(session, update, allocations)
         self._applied(accepted)
         return accepted
-
-    # Transfers -------------------------------------------------------------------
-
-    async def transfer(
-        self, destination: str, symbol: str, amount: Decimal | str
-    ) -> Transaction:
-        """Send ``amount`` of an asset from our channel to another wallet.
-
-        Without a home channel yet, the transfer opens it (``request_creation``).
-        """
-        target = parse_address(destination, "destination")
-        if target == self._wallet:
-            raise ClearNodeValidationError("destination", "cannot transfer to yourself")
-        asset = self._node.asset(symbol)
-        value = rules.asset_amount(asset, amount, "amount")
-        async with self._channel_lock(asset):
-            latest = await self._funded_state(asset)
-            self._affordable(latest, value)
-            if latest.home_channel_id is None:
-                state, channel, token = self._in_new_channel(next_state(latest), asset)
-                method = "channels.v1.request_creation"
-                opening = {"channel_definition": channel.to_wire()}
-            else:
-                state = next_state(latest)
-                token = self._node.token_of(asset, latest.home_ledger)
-                method, opening = "channels.v1.submit_state", {}
-            state = apply_transfer_send(state, target.lower(), value)
-            state = await self._sign_state(state, token)
-            result = await self._send(method, {"state": state.to_wire()} | opening)
-            await self._cosigned(state, token, result)
-        created_at = datetime.fromtimestamp(self._clock(), UTC).isoformat()
-        return Transaction(
-            id=state.transition.tx_id,
-            tx_type=TransactionType.TRANSFER.name.lower(),
-            from_account=self._wallet,
-            to_account=target,
-            asset=asset.symbol,
-            amount=value,
-            created_at=created_at,
-        )
-
-    # Helpers ---------------------------------------------------------------------
-
-    async def _cpu[**P, T](
-        self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Sign or verify inline with the fast backend, else in an executor."""
-        if self._signer.fast:
-            return function(*args, **kwargs)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, lambda: function(*args, **kwargs))
