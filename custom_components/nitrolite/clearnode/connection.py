@@ -28,6 +28,7 @@ from .errors import (
     ClearNodeTimeoutError,
 )
 from .frames import FrameKind, InboundFrame
+from .signing import run_crypto
 
 _LOGGER = logging.getLogger(__package__)
 MAX_REQUEST_ID = 2**53 - 1
@@ -52,11 +53,8 @@ class FrameVerifier(Protocol):
 
 async def verify_frame(verifier: FrameVerifier, frame: InboundFrame) -> bool:
     """Check the broker's signature, off the event loop when signing is slow."""
-    if verifier.fast:
-        return verifier.verify(frame.signed_text, frame.signatures)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        None, verifier.verify, frame.signed_text, frame.signatures
+    return await run_crypto(
+        verifier.fast, verifier.verify, frame.signed_text, frame.signatures
     )
 
 

@@ -10,6 +10,7 @@ What a dialect signs (which digest of which bytes) is the dialect's business.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import hashlib
 import hmac
 import re
@@ -235,10 +236,7 @@ class Signer:
 
     async def async_sign_digest(self, digest: bytes) -> str:
         """Sign on the event loop when that is cheap, else in the default executor."""
-        if self.fast:
-            return self.sign_digest(digest)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, self.sign_digest, digest)
+        return await run_crypto(self.fast, self.sign_digest, digest)
 
     def sign_message(self, text: str) -> str:
         """Sign keccak256(utf8(text)), raw (no EIP-191 prefix), as ClearNode v0.5 does."""
@@ -283,3 +281,19 @@ def recover_public_key(
     """Return the public key that signed ``digest`` (ClearNodeProtocolError if invalid)."""
     recid, r, s = split_signature(signature_hex)
     return (backend or BACKEND).recover(_check_digest(digest), recid, r, s)
+
+
+async def run_crypto[**P, T](
+    fast: bool,  # noqa: FBT001
+    function: Callable[P, T],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Run a signature or check inline when ``fast`` (the fast backend), else in an executor.
+
+    The pure-Python fallback takes tens of milliseconds: too long for the event loop.
+    """
+    if fast:
+        return function(*args, **kwargs)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, lambda: function(*args, **kwargs))

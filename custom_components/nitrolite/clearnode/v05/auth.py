@@ -27,7 +27,7 @@ from ..errors import (
     ClearNodeValidationError,
 )
 from ..frames import FrameKind, InboundFrame
-from ..signing import Signer
+from ..signing import Signer, run_crypto
 from ..throttle import ThrottledWarning
 from . import codec, refusals
 from .parsing import answer
@@ -245,12 +245,7 @@ class Login:
             await self._login_with_challenge(await self._new_session_key())
 
     async def _new_session_key(self) -> SessionKey:
-        if self._wallet.fast:
-            signer = Signer.generate()
-        else:
-            signer = await asyncio.get_running_loop().run_in_executor(
-                None, Signer.generate
-            )
+        signer = await run_crypto(self._wallet.fast, Signer.generate)
         return SessionKey(signer, self._policy.key_lifetime)
 
     async def _login_with_jwt(self, jwt: str, key: SessionKey) -> None:

@@ -20,13 +20,13 @@ from typing import Any
 from ..addresses import parse_address  # noqa: TID252
 from ..errors import ClearNodeProtocolError, ClearNodeValidationError  # noqa: TID252
 from ..models import Transaction  # noqa: TID252
-from ..signing import Signer  # noqa: TID252
+from ..signing import Signer, run_crypto  # noqa: TID252
 from . import validation as rules
 from .channels import ChannelDefinition, ChannelState
 from .hashing import pack_state
 from .models import Asset, Token, TransactionType
 from .node import NodeInfo, Send
-from .signing import run_signing, verify_node_signature
+from .signing import verify_node_signature
 from .state import (
     apply_acknowledgement,
     apply_commit,
@@ -205,8 +205,8 @@ class HomeChannels:
         return opened, channel, token
 
     async def _sign(self, state: ChannelState, token: Token) -> ChannelState:
-        return await run_signing(
-            self._signer, sign_state, state, self._signer, token.decimals
+        return await run_crypto(
+            self._signer.fast, sign_state, state, self._signer, token.decimals
         )
 
     async def _cosigned(
@@ -218,8 +218,8 @@ class HomeChannels:
             msg = "the node did not co-sign the channel state"
             raise ClearNodeProtocolError(msg)
         packed = pack_state(state, token.decimals)
-        await run_signing(
-            self._signer,
+        await run_crypto(
+            self._signer.fast,
             verify_node_signature,
             packed,
             signature,

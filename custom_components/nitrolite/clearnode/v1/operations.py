@@ -33,7 +33,7 @@ from ..errors import (  # noqa: TID252
     ClearNodeVersionConflictError,
 )
 from ..models import Allocation, AppDefinition, AppSession, Balance, Transaction  # noqa: TID252
-from ..signing import Signer  # noqa: TID252
+from ..signing import Signer, run_crypto  # noqa: TID252
 from . import validation as rules
 from .channels import ChannelState
 from .conversions import check_created, created_session, next_session, transaction
@@ -52,7 +52,7 @@ from .models import (
     parse_page,
 )
 from .node import NodeInfo, Send
-from .signing import quorum_signature, run_signing
+from .signing import quorum_signature
 
 _LOGGER = logging.getLogger(__package__)
 
@@ -462,7 +462,9 @@ class Operations:
         return {"app_state_update": update.to_wire(), "quorum_sigs": [signature]}
 
     async def _quorum_signature(self, app_hash: bytes) -> str:
-        return await run_signing(self._signer, quorum_signature, self._signer, app_hash)
+        return await run_crypto(
+            self._signer.fast, quorum_signature, self._signer, app_hash
+        )
 
     def _accepted(
         self,

@@ -15,8 +15,6 @@ Built on the library's fast signer (:meth:`~..signing.Signer.sign_digest`,
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -201,13 +199,3 @@ def verify_node_signature(
     if authorization is not None or wallet != to_checksum_address(node_address):
         msg = "the node's channel signature does not verify"
         raise ClearNodeProtocolError(msg)
-
-
-async def run_signing[**P, T](
-    signer: Signer, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs
-) -> T:
-    """Sign or verify inline with ``signer``'s fast backend, else in an executor."""
-    if signer.fast:
-        return function(*args, **kwargs)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, lambda: function(*args, **kwargs))
