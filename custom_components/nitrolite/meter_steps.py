@@ -6,10 +6,11 @@ decided and notes what the decision saw. A reset or an unusable reading pays not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import NamedTuple
 
+from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import State
 
 from .clearnode import AppSession
@@ -40,9 +41,9 @@ class CloseSession:
 
 @dataclass(frozen=True, slots=True)
 class StartCounting:
-    """Count from the meter's reading in this session (or from where a reset left it)."""
+    """Count from here: the session, and the reading the payments in it will cover."""
 
-    session: AppSession
+    counting: MeterState
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ class MeterRead(NamedTuple):
     """What a meter's state shows against the reading counted from."""
 
     reading: MeterReading | None  # None: nothing is paid for it (problem says why)
-    reset: bool = False  # count from the reading
+    reset_to: Baseline | None = None  # the meter was reset: count from here
     problem: UnusableReadingError | None = None
 
 
@@ -96,7 +97,9 @@ def read_meter(
         found = progress(counted_from, entity_id, reading)
     except UnusableReadingError as err:
         return MeterRead(None, problem=err)
-    return MeterRead(reading, reset=found is Progress.RESET)
+    if found is Progress.RESET:
+        return MeterRead(reading, Baseline(entity_id, reading.value, reading.unit))
+    return MeterRead(reading)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,13 @@ class Decision(NamedTuple):
     exhausted: Exhausted | None = None  # to tell: nothing more is paid
 
 
+def follow_asked(state: State | None) -> bool | None:
+    """Return what the session-follows entity asks: open (on), close (off) or nothing."""
+    if state is None or state.state not in (STATE_ON, STATE_OFF):
+        return None
+    return state.state == STATE_ON
+
+
 def follow_due(follow: bool | None, session: AppSession | None) -> bool | None:
     """Return what the session-follows entity still asks: nothing once it is so."""
     return None if follow == (session is not None) else follow
@@ -134,7 +144,7 @@ def next_step(situation: Situation) -> Decision:
     if session is None:
         return Decision(OpenSession() if situation.follow else None)
     if session.app_session_id != state.session_id or situation.rebaseline:
-        return Decision(StartCounting(session))
+        return Decision(_start_counting(situation, session))
     read = read_meter(
         situation.settings.entity_id,
         situation.reset_to or state.baseline,
@@ -154,18 +164,47 @@ def _close_step(situation: Situation) -> Step | None:
 def _payment_step(
     situation: Situation, session: AppSession, read: MeterRead
 ) -> Step | Exhausted | None:
-    """Return the payment (or the new count) the meter's reading calls for."""
+    """Return the payment (or the new count) the meter's reading calls for.
+
+    An unusable reading pays nothing; after a reset, counting starts again.
+    """
     if read.reading is None:
         return None
-    baseline = situation.state.baseline
+    baseline, reset_to = situation.state.baseline, read.reset_to or situation.reset_to
     if (
-        read.reset
-        or situation.reset_to is not None
+        reset_to is not None
         or baseline is None
         or baseline.entity_id != situation.settings.entity_id
     ):
-        return StartCounting(session)
+        return _start_counting(situation, session, reset_to)
     return _paying_step(situation, session, baseline.reading, read.reading.value)
+
+
+def _start_counting(
+    situation: Situation, session: AppSession, reset_to: Baseline | None = None
+) -> StartCounting:
+    """Count from where a reset left the meter, else from its reading now.
+
+    A new session, a meter counted for the first time, Metering turned on.
+    """
+    state, entity_id = situation.state, situation.settings.entity_id
+    new_session = session.app_session_id != state.session_id
+    baseline = None if new_session or situation.rebaseline else reset_to
+    if baseline is None:
+        try:
+            reading = meter_reading(situation.meter)
+        except UnusableReadingError:
+            pass  # the first reading it gives starts the count
+        else:
+            baseline = Baseline(entity_id, reading.value, reading.unit)
+    return StartCounting(
+        replace(
+            state,
+            session_id=session.app_session_id,
+            baseline=baseline,
+            units_paid=Decimal(0) if new_session else state.units_paid,
+        )
+    )
 
 
 def _paying_step(

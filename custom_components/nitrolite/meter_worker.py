@@ -18,37 +18,16 @@ from decimal import Decimal
 from functools import partial
 import logging
 
-from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import (
-    CALLBACK_TYPE,
-    Event,
-    EventStateChangedData,
-    State,
-    callback,
-)
+from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_state_change_event
 
-from .allocations import Payment
-from .clearnode import AppSession, format_amount
+from .clearnode import AppSession
 from .const import DOMAIN, LOGGER
-from .events import (
-    MeteringStopped,
-    async_announce_metered_payment,
-    async_announce_metering_stopped,
-    async_dismiss_metering_stopped,
-)
-from .meter import (
-    Baseline,
-    MeteredPayment,
-    MeterReading,
-    MeterSettings,
-    UnusableReadingError,
-    meter_reading,
-)
+from .meter import Baseline, MeteredPayment, MeterSettings
+from .meter_notices import MeterNotices
 from .meter_steps import (
     CloseSession,
-    Exhausted,
     MeterRead,
     OpenSession,
     Pay,
@@ -57,6 +36,7 @@ from .meter_steps import (
     Step,
     TopUp,
     TopUpRefused,
+    follow_asked,
     follow_due,
     next_step,
     read_meter,
@@ -79,13 +59,6 @@ _SESSION_CHANGED = frozenset(
 )
 
 type Action = Callable[[], Awaitable[bool]]  # True: take the next step at once
-
-
-def _on_off(state: State | None) -> bool | None:
-    """Return True for on, False for off, None for anything else."""
-    if state is None or state.state not in (STATE_ON, STATE_OFF):
-        return None
-    return state.state == STATE_ON
 
 
 class PresetMeter:
@@ -112,10 +85,9 @@ class PresetMeter:
         self._rebaseline = False  # count from the reading now (Metering turned on)
         self._reset_to: Baseline | None = None  # where a reset left the meter
         self._problems: set[str] = set()  # logged since the meter last read well
-        # The session whose deposit ran out (told once), and one whose top-up was refused.
-        self._exhausted: str | None = None
-        self._top_up_refused: TopUpRefused | None = None
+        self._top_up_refused: TopUpRefused | None = None  # none tried again in it
         self._listeners: list[CALLBACK_TYPE] = []
+        self._notices = MeterNotices(self._hass, self._entry, subentry_id, settings)
 
     @property
     def state(self) -> MeterState:
@@ -153,7 +125,7 @@ class PresetMeter:
                     self._hass, settings.session_follows, self._async_follows_changed
                 )
             )
-            self._follow = _on_off(self._hass.states.get(settings.session_follows))
+            self._follow = follow_asked(self._hass.states.get(settings.session_follows))
         self.async_wake()
 
     @callback
@@ -181,10 +153,10 @@ class PresetMeter:
         if enabled:
             self._rebaseline = True
             if self.settings.session_follows is not None:
-                self._follow = _on_off(
+                self._follow = follow_asked(
                     self._hass.states.get(self.settings.session_follows)
                 )
-            async_dismiss_metering_stopped(self._hass, self._entry, self.subentry_id)
+            self._notices.async_dismiss()
             self.async_wake()
 
     # What wakes the worker -----------------------------------------------------
@@ -205,8 +177,8 @@ class PresetMeter:
     @callback
     def _async_follows_changed(self, event: Event[EventStateChangedData]) -> None:
         old, new = event.data["old_state"], event.data["new_state"]
-        follow = _on_off(new)
-        if follow is not None and _on_off(old) != follow:
+        follow = follow_asked(new)
+        if follow is not None and follow_asked(old) != follow:
             self._follow = follow
             self.async_wake()
 
@@ -249,42 +221,39 @@ class PresetMeter:
         self._follow = follow_due(self._follow, session)
         decision = next_step(
             Situation(
-                self.settings,
-                preset,
-                state,
-                session,
-                self._hass.states.get(self.settings.entity_id),
-                self._presets.remaining(preset) or Decimal(0),
-                self._follow,
-                self._rebaseline,
-                self._reset_to,
-                self._top_up_refused,
+                settings=self.settings,
+                preset=preset,
+                state=state,
+                session=session,
+                meter=self._hass.states.get(self.settings.entity_id),
+                remaining=self._presets.remaining(preset) or Decimal(0),
+                follow=self._follow,
+                rebaseline=self._rebaseline,
+                reset_to=self._reset_to,
+                top_up_refused=self._top_up_refused,
             )
         )
         if decision.read is not None:
             self._note_read(preset, decision.read)
         if decision.exhausted is not None:
-            self._async_exhausted(preset, decision.exhausted)
+            self._notices.async_exhausted(
+                preset, decision.exhausted, self._top_up_refused
+            )
         if decision.step is None:
             return None
         return partial(self._async_take, preset, decision.step)
 
     def _note_read(self, preset: Preset, read: MeterRead) -> None:
         """Note a reset to count from; log a problem once while it lasts."""
-        match read:
-            case MeterRead(problem=UnusableReadingError() as problem):
-                self._note(
-                    preset, problem.problem, f"{problem}; nothing is paid for it"
-                )
-            case MeterRead(reading=MeterReading() as reading, reset=True):
-                self._note(
-                    preset, "reset", f"was reset to {reading.value}", logging.INFO
-                )
-                self._reset_to = Baseline(
-                    self.settings.entity_id, reading.value, reading.unit
-                )
-            case _:
-                self._problems.clear()
+        if (problem := read.problem) is not None:
+            self._note(preset, problem.problem, f"{problem}; nothing is paid for it")
+        elif (reset_to := read.reset_to) is not None:
+            self._note(
+                preset, "reset", f"was reset to {reset_to.reading}", logging.INFO
+            )
+            self._reset_to = reset_to
+        else:
+            self._problems.clear()
 
     def _note(
         self, preset: Preset, problem: str, message: str, level: int = logging.WARNING
@@ -309,8 +278,8 @@ class PresetMeter:
                 return await self._async_follow(preset, self._presets.async_open)
             case CloseSession():
                 return await self._async_follow(preset, self._presets.async_close)
-            case StartCounting(session):
-                return await self._async_start_counting(preset, session)
+            case StartCounting(counting):
+                return await self._async_start_counting(preset, counting)
             case TopUp(session):
                 return await self._async_top_up(preset, session)
             case Pay(payment):
@@ -329,31 +298,15 @@ class PresetMeter:
         self._follow = None
         return True
 
-    async def _async_start_counting(self, preset: Preset, session: AppSession) -> bool:
-        """Count from where a reset left the meter, else from its reading now.
-
-        A new session, a meter counted for the first time, Metering turned on.
-        """
-        state, settings = self.state, self.settings
-        new_session = session.app_session_id != state.session_id
-        baseline = None if new_session or self._rebaseline else self._reset_to
-        if baseline is None:
-            try:
-                reading = meter_reading(self._hass.states.get(settings.entity_id))
-            except UnusableReadingError:
-                pass  # the first reading it gives starts the count
-            else:
-                baseline = Baseline(settings.entity_id, reading.value, reading.unit)
+    async def _async_start_counting(self, preset: Preset, counting: MeterState) -> bool:
+        """Save where counting starts; the reset or Metering turned on is then counted."""
         self._rebaseline, self._reset_to = False, None
-        self._async_set(
-            replace(
-                state,
-                session_id=session.app_session_id,
-                baseline=baseline,
-                units_paid=Decimal(0) if new_session else state.units_paid,
-            )
-        )
-        return await self._async_try(preset, self._store.async_save_now())
+        self._async_set(counting)
+        try:
+            await self._store.async_save_now()
+        except HomeAssistantError as err:
+            return self._async_refused(preset, err)
+        return True
 
     async def _async_top_up(self, preset: Preset, session: AppSession) -> bool:
         """Add the deposit; a refusal (e.g. the spending cap) ends top-ups of the session."""
@@ -365,14 +318,6 @@ class PresetMeter:
             self._top_up_refused = TopUpRefused(
                 session.app_session_id, err.translation_key or "error", str(err)
             )
-        return True
-
-    async def _async_try(self, preset: Preset, step: Awaitable[object]) -> bool:
-        """Take a step that the ClearNode or the store may refuse."""
-        try:
-            await step
-        except HomeAssistantError as err:
-            return self._async_refused(preset, err)
         return True
 
     async def _async_pay(self, preset: Preset, payment: MeteredPayment) -> bool:
@@ -421,34 +366,13 @@ class PresetMeter:
         )
         applied = session is not None and session.version >= pending.version
         self._async_set(state.settled(applied=applied))
-        if applied and self._exhausted is not None:  # funds were added: paying again
-            self._exhausted = None
-            async_dismiss_metering_stopped(self._hass, self._entry, self.subentry_id)
-        if applied and announce and session is not None:
-            self._async_announce(session, pending.payment)
-
-    @callback
-    def _async_announce(self, session: AppSession, payment: MeteredPayment) -> None:
-        preset = self._presets.get(self.subentry_id)
-        if preset is None:
+        if not applied or session is None:
             return
-        async_announce_metered_payment(
-            self._hass,
-            self._entry,
-            session,
-            Payment(
-                self._coordinator.wallet_address,
-                preset.counterparty,
-                preset.asset,
-                payment.amount,
-            ),
-            {
-                "preset": preset.name,
-                "meter_entity": self.settings.entity_id,
-                "meter_reading": format_amount(payment.reading),
-                "units": format_amount(payment.units),
-            },
-        )
+        self._notices.async_paying_again()
+        if announce and (preset := self._presets.get(self.subentry_id)) is not None:
+            self._notices.async_paid(
+                preset, session, self._coordinator.wallet_address, pending.payment
+            )
 
     @callback
     def _async_refused(self, preset: Preset, err: HomeAssistantError) -> bool:
@@ -463,57 +387,10 @@ class PresetMeter:
         return False
 
     @callback
-    def _async_exhausted(self, preset: Preset, exhausted: Exhausted) -> None:
-        """Tell once that the session's deposit does not cover the next payment."""
-        session_id = exhausted.session.app_session_id
-        if self._exhausted == session_id:
-            return
-        self._exhausted = session_id
-        placeholders = {
-            "remaining": format_amount(exhausted.remaining),
-            "amount": format_amount(exhausted.due.amount),
-            "asset": preset.asset,
-        }
-        refused = self._top_up_refused
-        if refused is not None and refused.app_session_id == session_id:
-            reason, key = refused.reason, "metering_top_up_refused"
-            placeholders["error"] = refused.message
-        else:
-            reason, key = "deposit_exhausted", "metering_deposit_exhausted"
-        self._async_tell_stopped(preset, reason, key, placeholders)
-
-    @callback
     def _async_stop(self, preset: Preset, error: HomeAssistantError) -> None:
         """Turn metering off after a refusal it cannot work around; tell why."""
         self._async_set(replace(self.state, enabled=False))
-        self._async_tell_stopped(
-            preset,
-            error.translation_key or "error",
-            "metering_stopped",
-            {"error": str(error)},
-        )
-
-    @callback
-    def _async_tell_stopped(
-        self,
-        preset: Preset,
-        reason: str,
-        message_key: str,
-        placeholders: dict[str, str],
-    ) -> None:
-        """Fire nitrolite_metering_stopped; show the notification and log it."""
-        async_announce_metering_stopped(
-            self._hass,
-            self._entry,
-            MeteringStopped(
-                preset.name,
-                self.subentry_id,
-                self.state.session_id,
-                reason,
-                message_key,
-            ),
-            placeholders,
-        )
+        self._notices.async_stopped(preset, self.state.session_id, error)
 
     @callback
     def _async_set(self, state: MeterState) -> None:
