@@ -23,7 +23,8 @@ from .devices import (
     wallet_device_info,
     wallet_device_key,
 )
-from .metering import MeterManager, PresetMeter
+from .meter_worker import PresetMeter
+from .metering import MeterManager
 from .model import SessionRecord
 from .presets import Preset, PresetManager
 
