@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import validation
-from .clearnode import Allocation, AppDefinition, AppSession
+from .clearnode import Allocation, AppDefinition, AppSession, other_funders, weights_of
 
 
 def check_participant(participants: Sequence[str], address: str) -> None:
@@ -20,37 +20,15 @@ def check_participant(participants: Sequence[str], address: str) -> None:
 
 def check_only_we_deposit(allocations: Sequence[Allocation], wallet: str) -> None:
     """Refuse allocations that others fund: they would have to sign too."""
-    others = sorted(
-        {
-            allocation.participant
-            for allocation in allocations
-            if allocation.amount > 0 and allocation.participant != wallet
-        }
-    )
-    if others:
+    if others := other_funders(allocations, wallet):
         raise validation.validation_error(
             "missing_signature", participants=", ".join(others)
         )
 
 
-def _split_weights(
-    definition: AppDefinition | AppSession, wallet: str
-) -> tuple[int, int]:
-    """Return our weight and the other participants' weight together."""
-    own = others = 0
-    for participant, weight in zip(
-        definition.participants, definition.weights, strict=True
-    ):
-        if participant == wallet:
-            own += weight
-        else:
-            others += weight
-    return own, others
-
-
 def check_quorum(session: AppSession, wallet: str) -> None:
     """Refuse a session whose quorum our weight alone does not reach."""
-    own_weight, _ = _split_weights(session, wallet)
+    own_weight, _ = weights_of(session, wallet)
     validation.check_own_weight_reaches_quorum(own_weight, session.quorum)
 
 
@@ -58,7 +36,7 @@ def check_others_need_us(definition: AppDefinition | AppSession, wallet: str) ->
     """Refuse a definition where the others reach the quorum without us."""
     if len(definition.weights) != len(definition.participants):
         return  # the client refuses it, naming the weights
-    _, others_weight = _split_weights(definition, wallet)
+    _, others_weight = weights_of(definition, wallet)
     validation.check_others_need_us(others_weight, definition.quorum)
 
 
