@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from decimal import Decimal
-import os
 from pathlib import Path
 import secrets
-import socket
 import statistics
 import sys
 import time
@@ -27,6 +23,7 @@ from eth_account.messages import encode_typed_data
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.measure import child_node, report, time_calls, timed  # noqa: E402
 from custom_components.nitrolite.clearnode import (  # noqa: E402
     Allocation,
     AppDefinition,
@@ -50,25 +47,7 @@ from local_clearnode import (  # noqa: E402
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def percentile(samples: list[float], share: float) -> float:
-    """Return the ``share`` percentile of ``samples`` (nearest rank)."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def time_calls(call: Callable[[], object], count: int) -> list[float]:
-    """Return the duration of each of ``count`` calls, in microseconds."""
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1e6)
-    return samples
+    from contextlib import AbstractAsyncContextManager
 
 
 def bench_signing(count: int) -> None:
@@ -171,56 +150,10 @@ def bench_codec(count: int) -> None:
     )
 
 
-def free_port() -> int:
-    """Return a port that is free on loopback right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def local_clearnode() -> AsyncIterator[str]:
+def local_clearnode() -> AbstractAsyncContextManager[str]:
     """Run the local ClearNode in a child process; yield its URL."""
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "local_clearnode",
-        "--port",
-        str(port),
-        "--fund",
-        f"{DEMO_WALLET_ADDRESS}:usdc:1000000000",
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert process.stdout is not None  # noqa: S101 - piped above
-        line = await asyncio.wait_for(process.stdout.readline(), 20)
-        if b"ready" not in line:
-            msg = f"local ClearNode did not start: {line!r}"
-            raise RuntimeError(msg)
-        yield f"ws://127.0.0.1:{port}/ws"
-    finally:
-        process.terminate()
-        await process.wait()
-
-
-async def timed(call: Callable[[], Awaitable[object]], count: int) -> list[float]:
-    """Return the duration of each of ``count`` awaited calls, in milliseconds."""
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - start) * 1e3)
-    return samples
-
-
-def report(name: str, samples: list[float]) -> None:
-    """Print p50 and p99 of millisecond samples."""
-    print(
-        f"{name}: p50 {percentile(samples, 0.5):.2f} ms, "
-        f"p99 {percentile(samples, 0.99):.2f} ms (n={len(samples)})"
+    return child_node(
+        "local_clearnode", "/ws", f"{DEMO_WALLET_ADDRESS}:usdc:1000000000"
     )
 
 

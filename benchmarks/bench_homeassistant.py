@@ -35,7 +35,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     async_test_home_assistant,
 )
 
-from benchmarks.bench_client import percentile, timed
+from benchmarks.measure import percentile, timed
 import custom_components.nitrolite  # noqa: F401 - found before the harness's own
 from custom_components.nitrolite.clearnode import Signer
 from custom_components.nitrolite.clearnode.v05 import (

@@ -20,7 +20,6 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry  # type: ignore[import-untyped]
 
-from benchmarks.bench_client import percentile
 from benchmarks.bench_homeassistant import (
     FUNDS,
     ServerThread,
@@ -31,6 +30,7 @@ from benchmarks.bench_homeassistant import (
     new_entry,
     set_up,
 )
+from benchmarks.measure import percentile
 from custom_components.nitrolite.clearnode import format_amount
 from custom_components.nitrolite.const import DOMAIN
 from local_clearnode import DEMO_COUNTERPARTY_ADDRESS as COUNTERPARTY, LocalClearNode

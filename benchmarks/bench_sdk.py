@@ -17,7 +17,8 @@ import statistics
 
 import aiohttp
 
-from benchmarks.bench_client import ROOT, local_clearnode, requests_per_second
+from benchmarks.bench_client import local_clearnode, requests_per_second
+from benchmarks.measure import ROOT
 from custom_components.nitrolite.clearnode import ClearNodeClient
 from local_clearnode import DEMO_WALLET_KEY
 

@@ -16,7 +16,7 @@ from eth_abi.abi import encode as eth_abi_encode
 from eth_account import Account
 from eth_account.messages import encode_defunct
 
-from benchmarks.bench_client import time_calls
+from benchmarks.measure import time_calls
 from custom_components.nitrolite.clearnode import Allocation, Signer
 from custom_components.nitrolite.clearnode.v1 import (
     AppIntent,

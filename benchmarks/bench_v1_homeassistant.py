@@ -25,7 +25,6 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from pytest_homeassistant_custom_component.common import MockConfigEntry  # type: ignore[import-untyped]
 
-from benchmarks.bench_client import percentile
 from benchmarks.bench_homeassistant import (
     ServerThread,
     Table,
@@ -33,6 +32,7 @@ from benchmarks.bench_homeassistant import (
     service,
     set_up,
 )
+from benchmarks.measure import percentile
 import custom_components.nitrolite  # noqa: F401 - found before the harness's own
 from custom_components.nitrolite.clearnode import (
     V1_PROTOCOL,

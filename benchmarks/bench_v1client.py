@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from decimal import Decimal
-import os
-from pathlib import Path
 import secrets
-import sys
 import time
 
 import aiohttp
 
-from benchmarks.bench_client import free_port, report
+from benchmarks.measure import child_node, report
 from custom_components.nitrolite.clearnode import (
     Allocation,
     AppDefinition,
@@ -37,7 +34,6 @@ from local_nitronode import (
     DEMO_WALLET_KEY,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 ASSET = "yusd"
 DEFAULT_POLL_INTERVAL = 5.0
 # Frames of one call: an open with deposit reads the channel twice, creates and
@@ -47,32 +43,11 @@ OPEN_FRAMES, PAY_FRAMES = 4, 1
 PACE = 6.0
 
 
-@asynccontextmanager
-async def local_nitronode() -> AsyncIterator[str]:
+def local_nitronode() -> AbstractAsyncContextManager[str]:
     """Run the local Nitronode in a child process; yield its URL."""
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "local_nitronode",
-        "--port",
-        str(port),
-        "--fund",
-        f"{DEMO_WALLET_ADDRESS}:{ASSET}:1000000",
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    return child_node(
+        "local_nitronode", "/v1/ws", f"{DEMO_WALLET_ADDRESS}:{ASSET}:1000000"
     )
-    try:
-        assert process.stdout is not None  # noqa: S101 - piped above
-        line = await asyncio.wait_for(process.stdout.readline(), 20)
-        if b"ready" not in line:
-            msg = f"local Nitronode did not start: {line!r}"
-            raise RuntimeError(msg)
-        yield f"ws://127.0.0.1:{port}/v1/ws"
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 async def paced(
