@@ -2,73 +2,31 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-from collections import defaultdict
-from decimal import Decimal, InvalidOperation
-import logging
-import signal
-import sys
+from local_nodes import cli
 
 from .server import LocalClearNode
 
-
-def _funding(entries: list[str]) -> dict[str, dict[str, Decimal]]:
-    funding: dict[str, dict[str, Decimal]] = defaultdict(dict)
-    for entry in entries:
-        try:
-            address, asset, amount = entry.rsplit(":", 2)
-            funding[address][asset] = Decimal(amount)
-        except (ValueError, InvalidOperation) as err:
-            msg = f"--fund expects ADDRESS:ASSET:AMOUNT, got {entry!r}"
-            raise SystemExit(msg) from err
-    return funding
-
-
-def _arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="clearnode", description="Local ClearNode v0.5 for development and tests"
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument(
-        "--fund",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="ADDRESS:ASSET:AMOUNT",
-        help="credit a wallet's unified balance (only when the ledger is new)",
-    )
-    parser.add_argument(
-        "--state", help="JSON file keeping balances, sessions and keys across restarts"
-    )
-    return parser.parse_args(argv)
-
-
-async def _serve(arguments: argparse.Namespace) -> None:
-    node = LocalClearNode(
-        host=arguments.host,
-        port=arguments.port,
-        fund=_funding(arguments.fund),
-        state_file=arguments.state,
-    )
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
-    await node.start()
-    sys.stdout.write(f"ClearNode ready: {node.url} broker {node.broker_address}\n")
-    sys.stdout.flush()
-    await stopping.wait()
-    await node.stop()
+USAGE = cli.Usage(
+    prog="clearnode",
+    description="Local ClearNode v0.5 for development and tests",
+    default_port=8000,
+    fund_help="credit a wallet's unified balance (only when the ledger is new)",
+    state_help="JSON file keeping balances, sessions and keys across restarts",
+)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run until SIGINT or SIGTERM."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    options = cli.options(USAGE, argv)
+    cli.serve(
+        lambda: LocalClearNode(
+            host=options.host,
+            port=options.port,
+            fund=options.fund,
+            state_file=options.state,
+        ),
+        lambda node: f"ClearNode ready: {node.url} broker {node.broker_address}",
     )
-    asyncio.run(_serve(_arguments(sys.argv[1:] if argv is None else argv)))
 
 
 if __name__ == "__main__":

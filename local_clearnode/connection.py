@@ -8,6 +8,8 @@ import logging
 
 from aiohttp import web
 
+from local_nodes.sockets import write_queued
+
 from .constants import OUTBOUND_QUEUE_SIZE
 from .context import Login
 
@@ -22,7 +24,7 @@ class Connection:
         self.ws = ws
         self.login = Login()
         self._outbound: asyncio.Queue[str] = asyncio.Queue(OUTBOUND_QUEUE_SIZE)
-        self._writer = asyncio.create_task(self._write_all())
+        self._writer = asyncio.create_task(write_queued(self.ws, self._outbound))
 
     def send(self, text: str) -> None:
         """Queue a frame; a client too slow to drain its queue is disconnected."""
@@ -41,11 +43,3 @@ class Connection:
         with contextlib.suppress(asyncio.CancelledError):
             await self._writer
         await self.ws.close()
-
-    async def _write_all(self) -> None:
-        while True:
-            text = await self._outbound.get()
-            try:
-                await self.ws.send_str(text)
-            except ConnectionError:
-                return

@@ -9,8 +9,8 @@ import logging
 from pathlib import Path
 import secrets
 import time
-from types import MappingProxyType, TracebackType
-from typing import Any, Self
+from types import MappingProxyType
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -20,6 +20,8 @@ from custom_components.nitrolite.clearnode.v05 import (
     frame_response,
     keccak256,
 )
+from local_nodes import json_file
+from local_nodes.server import LoopbackServer, fund_each
 
 from . import state as state_file
 from .app_sessions import AppSession
@@ -39,7 +41,7 @@ CLOSE_TIMEOUT_SECONDS = 2.0
 _GO_DECIMAL = Context(prec=1000)
 
 
-class LocalClearNode:
+class LocalClearNode(LoopbackServer[Connection]):
     """A ClearNode v0.5 on loopback with an in-memory (optionally persisted) ledger."""
 
     def __init__(  # noqa: PLR0913 - the documented test API
@@ -53,7 +55,7 @@ class LocalClearNode:
         assets: tuple[AssetInfo, ...] = DEFAULT_ASSETS,
     ) -> None:
         """Load the state file if it exists; `fund` only credits a fresh ledger."""
-        self._host, self._port = host, port
+        super().__init__(host, port, MAX_CONNECTIONS)
         self._state_path = Path(state_file) if state_file is not None else None
         document = state_file_document(self._state_path)
         node_state = NodeState.from_json(document) if document else NodeState()
@@ -65,13 +67,9 @@ class LocalClearNode:
         self._services = Services(
             node_state, assets, self._broker.address, Tokens(self._broker), self.faults
         )
-        self._connections: set[Connection] = set()
         self.handshakes = 0  # WebSocket upgrade requests received
-        self._runner: web.AppRunner | None = None
         if document is None:
-            for address, amounts in (fund or {}).items():
-                for asset, amount in amounts.items():
-                    self.fund(address, asset, amount)
+            fund_each(fund, self.fund)
 
     @property
     def url(self) -> str:
@@ -127,50 +125,19 @@ class LocalClearNode:
         keys = self._services.state.keys.active_of_wallet(wallet)
         return [key.address for key in keys]
 
-    async def start(self) -> None:
-        """Listen (on the same port as before after a stop)."""
-        app = web.Application()
-        app.router.add_get("/ws", self._accept)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
-        await site.start()
-        if self._port == 0:
-            self._port = self._runner.addresses[0][1]
-
     async def stop(self) -> None:
         """Drop every socket and stop listening; in-memory logins are forgotten."""
-        await asyncio.gather(
-            *(connection.close() for connection in list(self._connections))
-        )
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await super().stop()
         self._services.forget_connections()
 
-    async def restart(self) -> None:
-        """Stop, then listen again on the same port."""
-        await self.stop()
-        await self.start()
-
-    async def __aenter__(self) -> Self:
-        """Start listening."""
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop listening."""
-        await self.stop()
+    def _application(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/ws", self._accept)
+        return app
 
     async def _accept(self, request: web.Request) -> web.StreamResponse:
         self.handshakes += 1
-        if len(self._connections) >= MAX_CONNECTIONS:
-            raise web.HTTPServiceUnavailable(text="too many connections")
+        self._refuse_when_full()
         if self.faults.handshake_gate is not None:
             await self.faults.handshake_gate.wait()
         ws = web.WebSocketResponse(
@@ -239,15 +206,11 @@ class LocalClearNode:
         signer = self._impostor if self.faults.corrupt_signatures else self._broker
         return frame_response(res, [signer.sign_digest(keccak256(res.encode()))])
 
-    async def _send_raw(self, text: str) -> None:
-        for connection in list(self._connections):
-            connection.send(text)
-
     def _persist(self) -> None:
         if self._state_path is None:
             return
         document = self._services.state.to_json() | {"broker_key": self._broker_key}
-        state_file.save(self._state_path, document)
+        json_file.write_atomically(self._state_path, document)
 
 
 def state_file_document(path: Path | None) -> dict[str, Any] | None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from decimal import Decimal
-import json
-import os
 from pathlib import Path
 import secrets
 import string
-import tempfile
 from typing import Any
+
+from local_nodes import json_file
 
 from .app_sessions import AppSession, AppSessions
 from .ledger import Ledger
@@ -79,28 +78,10 @@ class NodeState:
         return state
 
 
-def save(path: Path, document: dict[str, Any]) -> None:
-    """Write atomically: a temporary file in the same folder, then rename."""
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(document, file, indent=1)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def load(path: Path) -> dict[str, Any] | None:
     """Return the stored document, or None when the file does not exist yet."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    document: dict[str, Any] = json.loads(text)
-    if document.get("version") != FORMAT_VERSION:
+    document = json_file.read(path)
+    if document is not None and document.get("version") != FORMAT_VERSION:
         msg = f"{path}: unsupported state format {document.get('version')!r}"
         raise ValueError(msg)
     return document

@@ -16,6 +16,8 @@ import logging
 
 from aiohttp import WSMsgType, web
 
+from local_nodes.sockets import write_queued
+
 from .constants import OUTBOUND_QUEUE_SIZE
 from .faults import Faults
 from .ratelimit import FrameBucket
@@ -65,7 +67,7 @@ class Connection:
         """Read until the peer leaves, is dropped, or the server stops."""
         loop = asyncio.get_running_loop()
         self._tasks = [
-            loop.create_task(self._write_all()),
+            loop.create_task(write_queued(self.ws, self._outbound)),
             loop.create_task(self._process_all(process)),
             loop.create_task(self._ping_all()),
         ]
@@ -123,14 +125,6 @@ class Connection:
         while True:
             text, limited = await self._inbound.get()
             await process(self, text, limited)
-
-    async def _write_all(self) -> None:
-        while True:
-            text = await self._outbound.get()
-            try:
-                await self.ws.send_str(text)
-            except ConnectionError:
-                return
 
     async def _ping_all(self) -> None:
         while True:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict
 from decimal import Decimal
-import json
-import os
 from pathlib import Path
-import tempfile
 from typing import Any
 
 from custom_components.nitrolite.clearnode.v1 import ChannelState
+from local_nodes import json_file
 
 from .store import AppSession, Channel, KeyState, NodeStore, Transaction
 
@@ -76,28 +74,10 @@ def from_json(document: dict[str, Any]) -> NodeStore:
     return store
 
 
-def save(path: Path, document: dict[str, Any]) -> None:
-    """Write atomically: a temporary file in the same folder, then rename."""
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(document, file, indent=1)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def load(path: Path) -> dict[str, Any] | None:
     """Return the stored document, or None when the file does not exist yet."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    document: dict[str, Any] = json.loads(text)
-    if document.get("format") != FORMAT:
+    document = json_file.read(path)
+    if document is not None and document.get("format") != FORMAT:
         msg = f"{path}: not a local Nitronode state file"
         raise ValueError(msg)
     return document

@@ -10,8 +10,7 @@ import logging
 from pathlib import Path
 import secrets
 import time
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
@@ -23,6 +22,8 @@ from custom_components.nitrolite.clearnode.v1 import (
     app_state_update_hash,
     quorum_signature,
 )
+from local_nodes import json_file
+from local_nodes.server import LoopbackServer, fund_each
 
 from . import persistence
 from .config import NodeConfig
@@ -54,7 +55,7 @@ _LOGGER = logging.getLogger(__name__)
 CLOSE_TIMEOUT_SECONDS = 2.0
 
 
-class LocalNitronode:
+class LocalNitronode(LoopbackServer[Connection]):
     """A Nitronode v1 on loopback with an in-memory (optionally persisted) database.
 
     ``clock`` (Unix seconds) drives the faucet cooldown and key expiry;
@@ -78,7 +79,7 @@ class LocalNitronode:
         faucet: FaucetSettings | None = None,
     ) -> None:
         """Load the state file if it exists (its node key wins over ``node_key``)."""
-        self._host, self._port = host, port
+        super().__init__(host, port, MAX_CONNECTIONS)
         self._state_path = Path(state_file) if state_file is not None else None
         document = persistence.load(self._state_path) if self._state_path else None
         stored_key = document["node_key"] if document else None
@@ -102,12 +103,8 @@ class LocalNitronode:
             faucet or FaucetSettings(FAUCET_AMOUNT, FAUCET_COOLDOWN_SECONDS),
             self._persist,
         )
-        self._connections: set[Connection] = set()
-        self._runner: web.AppRunner | None = None
         if document is None:
-            for address, amounts in (fund or {}).items():
-                for asset, amount in amounts.items():
-                    self.fund(address, asset, amount)
+            fund_each(fund, self.fund)
 
     @property
     def url(self) -> str:
@@ -217,46 +214,12 @@ class LocalNitronode:
             self._persist()
         return result
 
-    async def start(self) -> None:
-        """Listen (on the same port as before after a stop)."""
+    def _application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_FRAME_BYTES)
         app.router.add_get("/ws", self._accept)
         app.router.add_get("/v1/ws", self._accept)
         app.router.add_post("/v1/faucet-app/requestTokens", self._faucet.request_tokens)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
-        await site.start()
-        if self._port == 0:
-            self._port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        """Drop every socket and stop listening."""
-        await asyncio.gather(
-            *(connection.close() for connection in list(self._connections))
-        )
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def restart(self) -> None:
-        """Stop, then listen again on the same port."""
-        await self.stop()
-        await self.start()
-
-    async def __aenter__(self) -> Self:
-        """Start listening."""
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop listening."""
-        await self.stop()
+        return app
 
     async def _accept(self, request: web.Request) -> web.StreamResponse:
         app_id = request.query.get("app_id", "")
@@ -264,8 +227,7 @@ class LocalNitronode:
             raise web.HTTPBadRequest(
                 text=f"invalid app_id: must match {APPLICATION_ID_PATTERN}\n"
             )
-        if len(self._connections) >= MAX_CONNECTIONS:
-            raise web.HTTPServiceUnavailable(text="too many connections")
+        self._refuse_when_full()
         ws = web.WebSocketResponse(
             # aiohttp refuses a message of max_msg_size bytes; the node reads one.
             max_msg_size=MAX_FRAME_BYTES + 1,
@@ -321,12 +283,8 @@ class LocalNitronode:
             self._persist()
         return frame
 
-    async def _send_raw(self, text: str) -> None:
-        for connection in list(self._connections):
-            connection.send(text)
-
     def _persist(self) -> None:
         if self._state_path is None:
             return
         document = persistence.to_json(self._node.store, self._node_key)
-        persistence.save(self._state_path, document)
+        json_file.write_atomically(self._state_path, document)

@@ -9,6 +9,7 @@ import signal
 import socket
 
 import aiohttp
+import pytest
 
 from custom_components.nitrolite.clearnode import signing
 from local_clearnode import LocalClearNode
@@ -145,3 +146,11 @@ async def test_the_command_line_server_persists_to_its_state_file(
         "ledger_balances": [{"asset": "usdc", "amount": "98.75"}]
     }
     assert balances.broker_signed
+
+
+async def test_another_format_version_is_not_read(tmp_path: Path) -> None:
+    """A state file of another format version is refused rather than half-read."""
+    path = tmp_path / "clearnode.json"
+    path.write_text('{"version": 2, "balances": []}')
+    with pytest.raises(ValueError, match="unsupported state format 2"):
+        LocalClearNode(state_file=path)

@@ -34,7 +34,7 @@ INTEGRATION_DIR = REPOSITORY / "custom_components" / "nitrolite"
 LIBRARY_DIR = INTEGRATION_DIR / "clearnode"
 LIBRARY = "custom_components.nitrolite.clearnode"
 PUBLIC_PACKAGES = (LIBRARY, f"{LIBRARY}.v05", f"{LIBRARY}.v1")
-TOOLS = ("local_clearnode", "local_nitronode", "benchmarks", "devtools")
+TOOLS = ("local_clearnode", "local_nitronode", "local_nodes", "benchmarks", "devtools")
 FIRST_PARTY = {"custom_components", *TOOLS, "tests"}
 
 

@@ -1,0 +1,1 @@
+"""Tests for what the two local servers share."""
