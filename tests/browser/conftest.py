@@ -18,7 +18,7 @@ from playwright.async_api import Browser, ViewportSize, async_playwright, expect
 import pytest
 import pytest_asyncio
 
-from devtools.develop import OWNER, OWNER_PASSWORD
+from devtools.demo import OWNER, OWNER_PASSWORD
 from devtools.develop_process import (
     CLEARNODE_READY,
     HOME_ASSISTANT_READY,

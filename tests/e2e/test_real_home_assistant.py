@@ -15,13 +15,7 @@ from typing import Any
 
 import pytest
 
-from devtools.develop import (
-    DEMO_FUNDS,
-    DEMO_PRESET,
-    OWNER,
-    OWNER_PASSWORD,
-    demo_entry_forms,
-)
+from devtools.demo import CLEARNODE_FUNDS, CLEARNODE_WALLET, OWNER, OWNER_PASSWORD
 from devtools.homeassistant import HomeAssistantProcess, free_port
 from local_clearnode import LocalClearNode
 from local_clearnode.constants import (
@@ -38,7 +32,7 @@ STATE_WAIT = 60  # seconds a state may take to follow the ClearNode (reconnect b
 @pytest.fixture
 async def clearnode() -> AsyncIterator[LocalClearNode]:
     """Run the local ClearNode with the demo wallet and counterparty funded."""
-    async with LocalClearNode(port=free_port(), fund=DEMO_FUNDS) as node:
+    async with LocalClearNode(port=free_port(), fund=CLEARNODE_FUNDS) as node:
         yield node
 
 
@@ -90,16 +84,16 @@ async def test_user_opens_pays_and_closes_a_session(
 ) -> None:
     """Configure from the UI's API, open, pay, close, then survive a ClearNode outage."""
     result = await hass_process.run_config_flow(
-        "nitrolite", *demo_entry_forms(clearnode.url)
+        "nitrolite", CLEARNODE_WALLET.flow_answers(clearnode.url)
     )
     assert result["type"] == "create_entry"
     assert result["title"].lower().startswith(DEMO_WALLET_ADDRESS.lower()[:6])
     assert DEMO_WALLET_KEY[2:] not in str(result)
     preset = await hass_process.run_subentry_flow(
-        result["result"]["entry_id"], "preset", DEMO_PRESET
+        result["result"]["entry_id"], "preset", CLEARNODE_WALLET.preset
     )
     assert preset["type"] == "create_entry"
-    assert preset["title"] == "Demo charger"
+    assert preset["title"] == "Demo parking meter"
 
     await wait_for_state(hass_process, connectivity, "on")
     await wait_for_state(hass_process, usdc_balance, "1000")
