@@ -167,6 +167,13 @@ class HomeAssistantProcess:
             process.kill()
             await process.wait()
 
+    async def restart(self, username: str, password: str) -> None:
+        """Stop Home Assistant, start it again and log in once it runs."""
+        await self.stop()
+        await self.start()
+        await self.login(username, password)
+        await self.wait_until_running()
+
     async def login(self, username: str, password: str) -> None:
         """Log in through the login flow the frontend uses and keep the access token."""
         client_id = f"{self.url}/"
@@ -235,16 +242,21 @@ class HomeAssistantProcess:
     async def run_config_flow(
         self, domain: str, answers: Mapping[str, Mapping[str, Any]]
     ) -> Any:
-        """Run a config flow, answering each step it shows with `answers[step_id]`.
+        """Run a config flow, answering each step it shows with `answers[step_id]`."""
+        return await self.answer_steps(await self.start_config_flow(domain), answers)
+
+    async def answer_steps(
+        self, step: dict[str, Any], answers: Mapping[str, Mapping[str, Any]]
+    ) -> Any:
+        """Go on with a config flow from `step`, answering each step by its id.
 
         A step shown with errors, or one without an answer, stops it: the flow did not
         go the way the answers expect.
         """
-        step = await self.start_config_flow(domain)
         while step["type"] in ("form", "menu"):
             step_id = step["step_id"]
             if step.get("errors") or step_id not in answers:
-                msg = f"the {domain} config flow stopped at {step_id!r}: {step}"
+                msg = f"the config flow stopped at {step_id!r}: {step}"
                 raise HomeAssistantError(msg)
             step = await self.submit_step(step, answers[step_id])
         return step
