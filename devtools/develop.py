@@ -1,70 +1,33 @@
-"""Start the local ClearNode and a real Home Assistant configured against it.
+"""Start the local Nitronode v1, the local ClearNode v0.5 and a real Home Assistant.
 
-Run through `scripts/develop [--port 8123] [--clearnode-port 8000] [--config DIR]
-[--no-demo-entry]`. Ctrl-C stops both.
+Run through `scripts/develop [--port 8123] [--nitronode-port 7824] [--clearnode-port 8000]
+[--config DIR] [--no-demo-entry]`: Home Assistant gets one demo wallet on each node, with
+a payment preset, added through the config flow. Ctrl-C stops everything.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Iterable
 import contextlib
-from decimal import Decimal
 from pathlib import Path
 import signal
-from typing import Any
 
 from local_clearnode import LocalClearNode
-from local_clearnode.constants import (
-    DEMO_BROKER_KEY,
-    DEMO_COUNTERPARTY_ADDRESS,
-    DEMO_WALLET_ADDRESS,
-    DEMO_WALLET_KEY,
+from local_clearnode.constants import DEMO_BROKER_KEY
+from local_nitronode import DEMO_NODE_KEY, LocalNitronode
+
+from .demo import (
+    CLEARNODE_FUNDS,
+    CLEARNODE_WALLET,
+    COUNTERPARTY,
+    NITRONODE_WALLET,
+    OWNER,
+    OWNER_PASSWORD,
+    DemoWallet,
 )
-
 from .homeassistant import REPOSITORY, HomeAssistantProcess, free_port
-
-OWNER = "demo"
-OWNER_PASSWORD = "nitrolite-demo"  # noqa: S105 - a documented local demo login
-DEMO_FUNDS = {
-    DEMO_WALLET_ADDRESS: {"usdc": Decimal(1000), "ytest.usd": Decimal(500)},
-    DEMO_COUNTERPARTY_ADDRESS: {"usdc": Decimal(100)},
-}
-DEMO_SETTINGS = {"application": "home-assistant", "session_key_lifetime": 24}
-DEMO_CAPS = {"usdc": 200, "ytest.usd": 100}
-
-
-def demo_entry_forms(endpoint: str) -> tuple[dict[str, Any], ...]:
-    """Return the config flow's forms as the demo wallet's owner fills them in.
-
-    A custom endpoint (the local ClearNode), the demo wallet's key, the ClearNode's
-    settings, then the spending caps.
-    """
-    return (
-        {"network": "custom"},
-        {"endpoint": endpoint},
-        {"next_step_id": "wallet_key"},
-        {"private_key": DEMO_WALLET_KEY},
-        DEMO_SETTINGS,
-        DEMO_CAPS,
-    )
-
-
-DEMO_PRESET = {
-    "name": "Demo charger",
-    "counterparty": DEMO_COUNTERPARTY_ADDRESS,
-    "asset": "usdc",
-    "deposit": 20,
-    "unit_price": 0.3,
-    "advanced": {
-        "protocol": "NitroRPC/0.4",
-        "own_weight": 100,
-        "counterparty_weight": 0,
-        "quorum": 100,
-        "challenge": 0,
-        "application": "home-assistant",
-    },
-}
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -75,37 +38,46 @@ def parse_arguments() -> argparse.Namespace:
         "--port", type=int, default=8123, help="Home Assistant's port (0: any free one)"
     )
     parser.add_argument(
+        "--nitronode-port",
+        type=int,
+        default=7824,
+        help="the local Nitronode v1's port (0: any free one)",
+    )
+    parser.add_argument(
         "--clearnode-port",
         type=int,
         default=8000,
-        help="the local ClearNode's port (0: any free one)",
+        help="the local ClearNode v0.5's port (0: any free one)",
     )
     parser.add_argument(
         "--no-demo-entry",
         action="store_false",
         dest="demo_entry",
-        help="leave the Nitrolite entry to be added through the UI",
+        help="leave the Nitrolite entries to be added through the UI",
     )
     return parser.parse_args()
 
 
-async def configure_nitrolite(hass: HomeAssistantProcess, endpoint: str) -> None:
-    """Add the Nitrolite entry for the demo wallet unless it exists already."""
-    if await hass.config_entries("nitrolite"):
+async def add_demo_wallet(
+    hass: HomeAssistantProcess, wallet: DemoWallet, endpoint: str
+) -> None:
+    """Add a demo wallet's entry and its preset, unless the wallet has an entry."""
+    entries = await hass.config_entries("nitrolite")
+    if any(entry["title"].lower() == wallet.address.lower() for entry in entries):
         return
-    result = await hass.run_config_flow("nitrolite", *demo_entry_forms(endpoint))
+    result = await hass.run_config_flow("nitrolite", wallet.flow_answers(endpoint))
     if result.get("type") != "create_entry":
-        msg = f"the Nitrolite config flow did not finish: {result}"
+        msg = f"the {wallet.name} wallet's config flow did not finish: {result}"
         raise RuntimeError(msg)
     entry_id = result["result"]["entry_id"]
-    result = await hass.run_subentry_flow(entry_id, "preset", DEMO_PRESET)
+    result = await hass.run_subentry_flow(entry_id, "preset", wallet.preset)
     if result.get("type") != "create_entry":
-        msg = f"the payment preset flow did not finish: {result}"
+        msg = f"the {wallet.name} wallet's payment preset flow did not finish: {result}"
         raise RuntimeError(msg)
 
 
 def stop_on_signals() -> None:
-    """Let Ctrl-C and SIGTERM stop both servers at any time, the first start included."""
+    """Let Ctrl-C and SIGTERM stop everything at any time, the first start included."""
     task = asyncio.current_task()
     assert task is not None
 
@@ -119,38 +91,59 @@ def stop_on_signals() -> None:
 
 
 async def develop(arguments: argparse.Namespace) -> None:
-    """Run both servers until Ctrl-C."""
+    """Run the servers until Ctrl-C."""
     stop_on_signals()
-    state_file = arguments.config / "clearnode-state.json"
-    arguments.config.mkdir(parents=True, exist_ok=True)
-    async with LocalClearNode(
-        port=arguments.clearnode_port,
-        fund=DEMO_FUNDS if not state_file.exists() else {},
-        broker_key=DEMO_BROKER_KEY,
-        state_file=state_file,
-    ) as node:
-        print(f"Local ClearNode: {node.url} (broker {node.broker_address})")
-        hass = HomeAssistantProcess(arguments.config, arguments.port or free_port())
+    config = arguments.config
+    config.mkdir(parents=True, exist_ok=True)
+    clearnode_state = config / "clearnode-state.json"
+    async with (
+        LocalNitronode(
+            port=arguments.nitronode_port,
+            node_key=DEMO_NODE_KEY,
+            state_file=config / "nitronode-state.json",
+        ) as nitronode,
+        LocalClearNode(
+            port=arguments.clearnode_port,
+            fund=CLEARNODE_FUNDS if not clearnode_state.exists() else {},
+            broker_key=DEMO_BROKER_KEY,
+            state_file=clearnode_state,
+        ) as clearnode,
+    ):
+        print(
+            f"Local Nitronode v1: {nitronode.url} (node {nitronode.node_address}, "
+            f"faucet {nitronode.faucet_url})\n"
+            f"Local ClearNode v0.5: {clearnode.url} (broker {clearnode.broker_address})"
+        )
+        demos = ((NITRONODE_WALLET, nitronode.url), (CLEARNODE_WALLET, clearnode.url))
+        hass = HomeAssistantProcess(config, arguments.port or free_port())
         await hass.prepare(OWNER, OWNER_PASSWORD)
         print("Starting Home Assistant (the first start takes a minute) ...")
         async with hass:
             await hass.login(OWNER, OWNER_PASSWORD)
             await hass.wait_until_running()
             if arguments.demo_entry:
-                await configure_nitrolite(hass, node.url)
-                wallet = f"demo wallet {DEMO_WALLET_ADDRESS}"
-            else:
-                wallet = (
-                    f"add the demo wallet: endpoint {node.url}, key {DEMO_WALLET_KEY}"
-                )
+                for wallet, endpoint in demos:
+                    await add_demo_wallet(hass, wallet, endpoint)
             print(
                 f"\nHome Assistant is ready: {hass.url}\n"
                 f"  log in as {OWNER!r} with password {OWNER_PASSWORD!r}\n"
-                f"  {wallet}\n  counterparty {DEMO_COUNTERPARTY_ADDRESS}\n"
-                "Press Ctrl-C to stop both.",
+                + describe_wallets(demos, added=arguments.demo_entry)
+                + f"  counterparty {COUNTERPARTY}\nPress Ctrl-C to stop everything.",
                 flush=True,
             )
             await asyncio.Event().wait()
+
+
+def describe_wallets(demos: Iterable[tuple[DemoWallet, str]], *, added: bool) -> str:
+    """Name the demo wallets, or say how to add them."""
+    if added:
+        return "".join(
+            f"  {wallet.name} demo wallet {wallet.address}\n" for wallet, _ in demos
+        )
+    return "".join(
+        f"  add the {wallet.name} demo wallet: endpoint {endpoint}, key {wallet.key}\n"
+        for wallet, endpoint in demos
+    )
 
 
 def main() -> None:

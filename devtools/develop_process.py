@@ -11,7 +11,8 @@ import sys
 
 from .homeassistant import REPOSITORY
 
-CLEARNODE_READY = re.compile(r"Local ClearNode: (\S+)")
+NITRONODE_READY = re.compile(r"Local Nitronode v1: (\S+)")
+CLEARNODE_READY = re.compile(r"Local ClearNode v0.5: (\S+)")
 STARTING = re.compile(r"Starting Home Assistant")
 HOME_ASSISTANT_READY = re.compile(r"Home Assistant is ready: (\S+)")
 
@@ -35,7 +36,8 @@ class DevelopProcess:
         with self.log.open("wb") as output:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "devtools.develop",
-                "--config", str(self.config_dir), "--port", "0", "--clearnode-port", "0",
+                "--config", str(self.config_dir),
+                "--port", "0", "--nitronode-port", "0", "--clearnode-port", "0",
                 *self.options,
                 cwd=REPOSITORY, stdout=output, stderr=asyncio.subprocess.STDOUT,
                 env=os.environ | {"PYTHONUNBUFFERED": "1"},
@@ -57,7 +59,7 @@ class DevelopProcess:
         return match
 
     async def interrupt(self, timeout: float = 90) -> int:
-        """Press Ctrl-C and wait for it to stop both servers; kill it if it hangs."""
+        """Press Ctrl-C and wait for it to stop everything; kill it if it hangs."""
         process = self._process
         assert process is not None
         if process.returncode is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 import contextlib
 import json
 import os
@@ -166,6 +167,13 @@ class HomeAssistantProcess:
             process.kill()
             await process.wait()
 
+    async def restart(self, username: str, password: str) -> None:
+        """Stop Home Assistant, start it again and log in once it runs."""
+        await self.stop()
+        await self.start()
+        await self.login(username, password)
+        await self.wait_until_running()
+
     async def login(self, username: str, password: str) -> None:
         """Log in through the login flow the frontend uses and keep the access token."""
         client_id = f"{self.url}/"
@@ -216,20 +224,45 @@ class HomeAssistantProcess:
         entries = await self.request("GET", "/api/config/config_entries/entry")
         return [entry for entry in entries if entry["domain"] == domain]
 
-    async def run_config_flow(self, domain: str, *forms: dict[str, Any]) -> Any:
-        """Start a config flow and submit its forms in turn, as the UI's dialog does."""
-        result = await self._post(
+    async def start_config_flow(self, domain: str) -> Any:
+        """Start a config flow as the Add integration dialog does; return its first step."""
+        return await self._post(
             "/api/config/config_entries/flow",
             {"handler": domain, "show_advanced_options": False},
         )
-        for user_input in forms:
-            result = await self._post(
-                f"/api/config/config_entries/flow/{result['flow_id']}", user_input
-            )
-        return result
+
+    async def submit_step(
+        self, step: dict[str, Any], user_input: Mapping[str, Any]
+    ) -> Any:
+        """Submit a config flow step's form (or a menu's choice); return the next step."""
+        return await self._post(
+            f"/api/config/config_entries/flow/{step['flow_id']}", dict(user_input)
+        )
+
+    async def run_config_flow(
+        self, domain: str, answers: Mapping[str, Mapping[str, Any]]
+    ) -> Any:
+        """Run a config flow, answering each step it shows with `answers[step_id]`."""
+        return await self.answer_steps(await self.start_config_flow(domain), answers)
+
+    async def answer_steps(
+        self, step: dict[str, Any], answers: Mapping[str, Mapping[str, Any]]
+    ) -> Any:
+        """Go on with a config flow from `step`, answering each step by its id.
+
+        A step shown with errors, or one without an answer, stops it: the flow did not
+        go the way the answers expect.
+        """
+        while step["type"] in ("form", "menu"):
+            step_id = step["step_id"]
+            if step.get("errors") or step_id not in answers:
+                msg = f"the config flow stopped at {step_id!r}: {step}"
+                raise HomeAssistantError(msg)
+            step = await self.submit_step(step, answers[step_id])
+        return step
 
     async def run_subentry_flow(
-        self, entry_id: str, subentry_type: str, user_input: dict[str, Any]
+        self, entry_id: str, subentry_type: str, user_input: Mapping[str, Any]
     ) -> Any:
         """Start a subentry flow of an entry and submit one form."""
         flow = await self._post(
@@ -237,7 +270,8 @@ class HomeAssistantProcess:
             {"handler": [entry_id, subentry_type]},
         )
         return await self._post(
-            f"/api/config/config_entries/subentries/flow/{flow['flow_id']}", user_input
+            f"/api/config/config_entries/subentries/flow/{flow['flow_id']}",
+            dict(user_input),
         )
 
     async def call_service(

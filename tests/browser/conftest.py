@@ -1,6 +1,6 @@
 """Home Assistant started as scripts/develop starts it, and Chromium to look at it.
 
-Each test module gets its own `python -m devtools.develop` (the local ClearNode and a real
+Each test module gets its own `python -m devtools.develop` (the local nodes and a real
 Home Assistant on free ports, in a fresh configuration folder copied from config/) and its
 own logged-in page; its tests run in order, as one user's visit. The module's logs, its
 Home Assistant folder and the screenshots the tests take stay in artifacts/browser/<module>/.
@@ -18,10 +18,11 @@ from playwright.async_api import Browser, ViewportSize, async_playwright, expect
 import pytest
 import pytest_asyncio
 
-from devtools.develop import OWNER, OWNER_PASSWORD
+from devtools.demo import OWNER, OWNER_PASSWORD
 from devtools.develop_process import (
     CLEARNODE_READY,
     HOME_ASSISTANT_READY,
+    NITRONODE_READY,
     DevelopProcess,
 )
 from devtools.homeassistant import REPOSITORY
@@ -41,7 +42,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 1100}  # the demo dashboard whole
 START_TIMEOUT = 300  # seconds: a first start on a busy 2-core machine
 UI_TIMEOUT = 30_000  # milliseconds any element may take to appear or change
 
@@ -88,8 +89,9 @@ async def browser() -> AsyncIterator[Browser]:
 
 @dataclass(frozen=True, slots=True)
 class Servers:
-    """Where scripts/develop serves the local ClearNode and Home Assistant."""
+    """Where scripts/develop serves the local nodes and Home Assistant."""
 
+    nitronode: str
     clearnode: str
     home_assistant: str
 
@@ -106,9 +108,14 @@ async def servers(
     develop = DevelopProcess(config, artifacts / "develop.log", *develop_options)
     await develop.start()
     try:
+        nitronode = await develop.wait_for(NITRONODE_READY, START_TIMEOUT)
         clearnode = await develop.wait_for(CLEARNODE_READY, START_TIMEOUT)
         home_assistant = await develop.wait_for(HOME_ASSISTANT_READY, START_TIMEOUT)
-        yield Servers(clearnode=clearnode[1], home_assistant=home_assistant[1])
+        yield Servers(
+            nitronode=nitronode[1],
+            clearnode=clearnode[1],
+            home_assistant=home_assistant[1],
+        )
     finally:
         await develop.interrupt()
 

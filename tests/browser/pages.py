@@ -147,6 +147,19 @@ class AddWalletFlow(FlowDialog):
         """Pick an option of a menu step."""
         await self.root.get_by_text(option, exact=True).click()
 
+    def switch(self, label: str) -> Locator:
+        """Return the on/off switch with this label."""
+        return self.root.locator("ha-selector", has_text=label).get_by_role("switch")
+
+    async def turn_on(self, label: str) -> None:
+        """Turn on the switch with this label, by a click on it as a user does."""
+        await (
+            self.root.locator("ha-selector", has_text=label)
+            .locator("ha-switch")
+            .click()
+        )
+        await expect(self.switch(label)).to_be_checked()
+
 
 class PresetFlow(FlowDialog):
     """The payment preset (subentry) flow."""
@@ -194,7 +207,9 @@ class IntegrationPage:
 
     def entry(self, title: str) -> Locator:
         """Return an entry's row, by its title (the wallet address)."""
-        return self.ui.page.locator("ha-config-entry-row").filter(has_text=title)
+        return self.ui.page.locator("ha-config-entry-row").filter(
+            has=self.ui.page.get_by_text(title, exact=True)
+        )
 
     def device(self, name: str) -> Locator:
         """Return a device's row, by its name."""
@@ -208,10 +223,11 @@ class IntegrationPage:
         await self.ui.page.get_by_role("button", name="Configure").first.click()
         return FlowDialog(self.ui.page)
 
-    async def add_preset(self) -> PresetFlow:
-        """Start the payment preset flow."""
+    async def add_preset(self, entry: str) -> PresetFlow:
+        """Start the payment preset flow of an entry, by its title, from its menu."""
         await self.open()
-        await self.ui.page.get_by_role("button", name="Add payment preset").click()
+        await self.entry(entry).locator("ha-dropdown").first.click()
+        await self.ui.page.get_by_role("menuitem", name="Add payment preset").click()
         return PresetFlow(self.ui.page)
 
     async def open_device(self, name: str) -> DevicePage:
@@ -244,9 +260,13 @@ class DevicePage:
 
 
 class DemoDashboard:
-    """The Nitrolite demo dashboard of config/dashboard.yaml."""
+    """The Nitrolite demo dashboard of config/dashboard.yaml: a column per demo wallet.
 
-    PATH = "/nitrolite-demo/wallet"
+    Each column (the Nitronode v1's, then the ClearNode v0.5's) is named by its wallet
+    card's title and holds the wallet's session buttons, its sessions and its preset.
+    """
+
+    PATH = "/nitrolite-demo/wallets"
 
     def __init__(self, ui: HomeAssistantUI) -> None:
         """Work on the given frontend."""
@@ -256,6 +276,12 @@ class DemoDashboard:
         """Go to the dashboard."""
         await self.ui.visit(self.PATH)
 
+    def column(self, wallet: str) -> Locator:
+        """Return a wallet's column, by its wallet card's title."""
+        return self.ui.page.locator("hui-vertical-stack-card").filter(
+            has=self.ui.page.locator(".card-header", has_text=wallet)
+        )
+
     def row(self, card: str, name: str) -> Locator:
         """Return a row of an entities card, which shows its name and state."""
         return (
@@ -264,9 +290,17 @@ class DemoDashboard:
             .filter(has=self.ui.page.get_by_text(name, exact=True))
         )
 
-    async def press(self, name: str) -> None:
-        """Press a button card."""
-        await self.ui.page.get_by_role("button", name=name, exact=True).click()
+    def sessions(self, wallet: str) -> Locator:
+        """Return the App sessions card of a wallet's column."""
+        return self.column(wallet).locator(self.ui.card("App sessions"))
+
+    async def press(self, wallet: str, name: str) -> None:
+        """Press a button card of a wallet's column."""
+        await self.column(wallet).get_by_role("button", name=name, exact=True).click()
+
+    async def press_row(self, card: str, name: str) -> None:
+        """Press the button of a button entity's row in an entities card."""
+        await self.row(card, name).get_by_role("button", name="Press").click()
 
     @property
     def view(self) -> Locator:

@@ -1,10 +1,13 @@
 """A new user adds the integration through the UI, sets its options and fixes a repair.
 
 Home Assistant runs as `scripts/develop --no-demo-entry` starts it: the demo dashboard is
-there, the wallet is not. The tests run in order, as one visit.
+there, the wallets are not. The user adds the ClearNode v0.5 demo wallet by its key, then
+a wallet Home Assistant creates on the Nitronode v1. The tests run in order, as one visit.
 """
 
 from __future__ import annotations
+
+import re
 
 from playwright.async_api import expect
 import pytest
@@ -25,6 +28,7 @@ pytestmark = [
     pytest.mark.timeout(START_TIMEOUT + 120),
 ]
 
+WALLET = "ClearNode v0.5 wallet"  # its column on the demo dashboard
 USDC_CAP = "15"  # one 10 usdc demo session fits, a second one does not
 CAP_REPAIR = f"Spending cap used up for {DEMO_WALLET_ADDRESS}"
 
@@ -96,8 +100,8 @@ async def test_the_demo_dashboard_shows_the_added_wallet(ui: HomeAssistantUI) ->
     """The demo dashboard's rows come alive once the wallet is added through the UI."""
     dashboard = DemoDashboard(ui)
     await dashboard.open()
-    await expect(dashboard.row("Demo wallet", "ClearNode")).to_contain_text("Connected")
-    await expect(dashboard.row("Demo wallet", "usdc")).to_contain_text("1,000 usdc")
+    await expect(dashboard.row(WALLET, "ClearNode")).to_contain_text("Connected")
+    await expect(dashboard.row(WALLET, "usdc")).to_contain_text("1,000 usdc")
     await ui.screenshot("dashboard-after-adding")
 
 
@@ -129,16 +133,16 @@ async def test_a_used_up_spending_cap_is_repaired_from_the_repairs_page(
     """A refused deposit over the cap raises a repair whose fix gives a fresh session key."""
     dashboard = DemoDashboard(ui)
     await dashboard.open()
-    await dashboard.press("Open session")
-    await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("1")
-    await dashboard.press("Close session")
-    await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("0")
+    await dashboard.press(WALLET, "Open session")
+    await expect(dashboard.row(WALLET, "Open app sessions")).to_contain_text("1")
+    await dashboard.press(WALLET, "Close session")
+    await expect(dashboard.row(WALLET, "Open app sessions")).to_contain_text("0")
 
-    await dashboard.press("Open session")
+    await dashboard.press(WALLET, "Open session")
     await expect(ui.toast("The spending cap does not cover this")).to_contain_text(
         "10 required, 5 available"
     )
-    await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("0")
+    await expect(dashboard.row(WALLET, "Open app sessions")).to_contain_text("0")
 
     repairs = RepairsPage(ui)
     await repairs.open()
@@ -151,6 +155,74 @@ async def test_a_used_up_spending_cap_is_repaired_from_the_repairs_page(
     await expect(repairs.nothing_to_repair).to_be_visible()
 
     await dashboard.open()
-    await expect(dashboard.row("Demo wallet", "ClearNode")).to_contain_text("Connected")
-    await dashboard.press("Open session")
-    await expect(dashboard.row("Demo wallet", "Open app sessions")).to_contain_text("1")
+    await expect(dashboard.row(WALLET, "ClearNode")).to_contain_text("Connected")
+    await dashboard.press(WALLET, "Open session")
+    await expect(dashboard.row(WALLET, "Open app sessions")).to_contain_text("1")
+
+
+async def test_a_new_wallet_on_the_nitronode_gets_test_tokens_in_the_flow(
+    ui: HomeAssistantUI, servers: Servers
+) -> None:
+    """On a Nitronode v1, Home Assistant creates a wallet and the faucet funds it.
+
+    The new key is shown once and the flow goes on only once its backup is confirmed;
+    the empty wallet is offered test tokens, then the polling settings and the caps
+    Home Assistant enforces, suggested from what the faucet sent. The new wallet's
+    device asks the faucet again with its button, which says it is too soon.
+    """
+    flow = await IntegrationsDashboard(ui).add_integration("Nitrolite")
+    await flow.choose_network("Custom endpoint")
+    await expect(flow.title).to_have_text("Endpoint of the node")
+    await flow.fill({"Node endpoint": servers.nitronode})
+    await ui.screenshot("readme/config-flow-endpoint", flow.window)
+    await flow.submit()
+
+    await expect(flow.title).to_have_text("Choose the wallet")
+    await expect(flow.root).to_contain_text("answers as Nitronode v1.4.1")
+    await ui.screenshot("readme/config-flow-wallet", flow.window)
+    await flow.pick("Create a new wallet for Home Assistant")
+
+    await expect(flow.title).to_have_text("Back up the new wallet's key")
+    await expect(flow.root.locator("code")).to_have_text(re.compile(r"0x[0-9a-f]{64}"))
+    shown = await flow.root.locator("p", has_text="Address:").inner_text()
+    address = re.fullmatch(r"Address:\s*(0x[0-9a-fA-F]{40})", shown.strip())
+    assert address is not None, shown
+    await ui.screenshot("readme/config-flow-new-wallet", flow.window)
+    await flow.submit()
+    await expect(flow.root).to_contain_text(
+        "Back up the private key first: it is not shown again."
+    )
+    await flow.turn_on("I have backed up the private key")
+    await flow.submit()
+
+    await expect(flow.title).to_have_text("Get test tokens")
+    await expect(flow.switch("Request test tokens now")).to_be_checked()
+    await ui.screenshot("readme/config-flow-faucet", flow.window)
+    await flow.submit()
+    await expect(flow.title).to_have_text("Test tokens received")
+    await expect(flow.root).to_contain_text("The faucet sent 10 yusd.")
+    await ui.screenshot("readme/config-flow-faucet-received", flow.window)
+    await flow.submit()
+
+    await expect(flow.title).to_have_text("Settings for the Nitronode")
+    await expect(flow.field("Application ID")).to_have_value("home-assistant")
+    await expect(flow.field("Polling interval")).to_have_value("5")
+    await ui.screenshot("readme/config-flow-nitronode", flow.window)
+    await flow.submit()
+
+    await expect(flow.title).to_have_text("Spending caps enforced by Home Assistant")
+    await expect(flow.field("yusd")).to_have_value("1")  # a tenth of 10
+    await expect(flow.field("usdc")).to_have_value("1")  # 1 where none is held
+    await ui.screenshot("readme/config-flow-local-caps", flow.window)
+    await flow.submit()
+    wallet = f"Wallet {address[1][:6]}…{address[1][-4:]}"
+    await expect(flow.field("Device name")).to_have_value(wallet)
+    await ui.screenshot("config-flow-v1-created", flow.window)
+    await flow.finish()
+
+    device = await IntegrationPage(ui).open_device(wallet)
+    await expect(device.row("yusd balance")).to_contain_text("10 yusd")
+    await device.press("Request test tokens")
+    await expect(
+        ui.toast("The faucet already sent this wallet tokens in the last 24 hours")
+    ).to_be_visible()
