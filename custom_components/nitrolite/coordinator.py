@@ -39,7 +39,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .devices import async_remove_session_devices
+from .devices import async_remove_session_devices, async_remove_unknown_session_devices
 from .errors import async_report, async_setup_error, async_update_failed
 from .events import async_announce
 from .model import (
@@ -154,6 +154,9 @@ class NitroliteCoordinator(DataUpdateCoordinator[NitroliteData]):
             session_id
             for session_id, record in self.data.sessions.items()
             if record.session.status == "open"
+        )
+        async_remove_unknown_session_devices(
+            self.hass, self.config_entry, self.data.sessions.keys()
         )
         await self._async_read_shares(self._unknown_shares())
 

@@ -6,7 +6,7 @@ session and preset devices by that id with the session id or the preset's subent
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import cast
 
 from homeassistant.config_entries import ConfigEntry
@@ -114,6 +114,22 @@ def async_remove_session_devices(
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
         if device.identifiers & identifiers:
+            registry.async_remove_device(device.id)
+
+
+@callback
+def async_remove_unknown_session_devices(
+    hass: HomeAssistant, entry: ConfigEntry, known: Collection[str]
+) -> None:
+    """Remove the devices of app sessions the first read did not find.
+
+    They closed while Home Assistant was not running, beyond what it shows as recently
+    closed (on v1, which tells no close time, every one): nothing would update them.
+    """
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        app_session_id = app_session_of_device(entry, device)
+        if app_session_id is not None and app_session_id not in known:
             registry.async_remove_device(device.id)
 
 

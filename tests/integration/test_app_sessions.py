@@ -346,6 +346,34 @@ async def test_recently_closed_sessions_are_discovered_at_start_up(
     assert hass.states.get(session_entity(old, "status")) is None
 
 
+async def test_a_session_closed_long_ago_while_unloaded_loses_its_device(
+    hass: HomeAssistant,
+    clearnode: LocalClearNode,
+    loaded_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Closed by the counterparty while Home Assistant was away, a day before it came back.
+
+    Nothing would ever update its device again, so the first read removes it.
+    """
+    session = await counterparty_opens_and_pays_us(hass, clearnode)
+    key = session_device_key(loaded_entry, session.app_session_id)
+    await wait_for(
+        hass, lambda: find_device(hass, loaded_entry.entry_id, key) is not None
+    )
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
+
+    async with counterparty_client(hass, clearnode) as counterparty:
+        await counterparty.close_app_session(session, session.allocations or ())
+    freezer.tick(timedelta(hours=25))
+    await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert session.app_session_id not in coordinator_of(loaded_entry).data.sessions
+    assert find_device(hass, loaded_entry.entry_id, key) is None
+    assert hass.states.get(session_entity(session, "status")) is None
+
+
 async def test_user_may_delete_a_closed_session_device_but_not_the_wallet(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:

@@ -22,9 +22,11 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.nitrolite.clearnode import Allocation, Signer
+from custom_components.nitrolite.devices import session_device_key
 from local_nitronode import LocalNitronode
 from tests.integration.conftest import SECRETS
-from tests.integration.helpers import call
+from tests.integration.helpers import call, find_device, wait_for
 from tests.integration.test_presets import press
 
 from .conftest import (
@@ -32,6 +34,7 @@ from .conftest import (
     WALLET,
     YUSD,
     coordinator_of,
+    counterparty_opens,
     open_session,
     session_entity,
     state_of,
@@ -151,3 +154,37 @@ async def test_diagnostics_tell_the_dialect_polls_budget_and_caps(
             YUSD: {"cap": "10", "used": "2.5", "left": "7.5"},
         },
     }
+
+
+async def test_a_session_closed_while_unloaded_loses_its_device(
+    hass: HomeAssistant,
+    nitronode: LocalNitronode,
+    loaded_entry: MockConfigEntry,
+    counterparty: Signer,
+) -> None:
+    """The node tells no close time, so a session closed meanwhile is not shown again.
+
+    Its device goes with the first read; what it released shows in the balance.
+    """
+    session_id = await counterparty_opens(hass, nitronode, "3")
+    nitronode.peer_submit(
+        session_id,
+        [
+            Allocation(COUNTERPARTY, YUSD, Decimal(2)),
+            Allocation(WALLET, YUSD, Decimal(1)),
+        ],
+        counterparty,
+    )
+    key = session_device_key(loaded_entry, session_id)
+    await wait_for(
+        hass, lambda: find_device(hass, loaded_entry.entry_id, key) is not None
+    )
+    await hass.config_entries.async_unload(loaded_entry.entry_id)
+
+    nitronode.close_by_peer(session_id, counterparty)
+    await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert session_id not in coordinator_of(loaded_entry).data.sessions
+    assert find_device(hass, loaded_entry.entry_id, key) is None
+    assert nitronode.balance(WALLET, YUSD) == Decimal(101)
