@@ -21,7 +21,7 @@ MANUFACTURER = "ERC-7824 Nitrolite"
 
 
 def wallet_device_key(entry: ConfigEntry) -> str:
-    """Return the identifier of the entry's wallet device (wallet on this ClearNode)."""
+    """Return the identifier of the entry's wallet device (the wallet on this node)."""
     return str(entry.unique_id)
 
 
@@ -45,7 +45,7 @@ def wallet_device_info(entry: ConfigEntry, wallet_address: str) -> DeviceInfo:
         entry_type=DeviceEntryType.SERVICE,
         identifiers={(DOMAIN, wallet_device_key(entry))},
         manufacturer=MANUFACTURER,
-        model="ClearNode wallet",
+        model="Wallet",
         translation_key="wallet",
         translation_placeholders={"address": _shorten(wallet_address)},
     )

@@ -68,7 +68,7 @@ async def test_setup_retries_while_the_clearnode_is_unreachable(
 
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert config_entry.reason is not None
-    assert "Could not connect to the ClearNode" in config_entry.reason
+    assert "Could not connect to the node" in config_entry.reason
 
 
 async def test_setup_asks_to_reauthenticate_when_the_login_is_refused(
