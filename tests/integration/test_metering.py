@@ -50,19 +50,20 @@ KWH_METER = {
 }
 
 
+# The charger's meter: kWh as preset units, paid every 0.1 kWh, a session while plugged in.
+CHARGER_METER = {
+    "meter_entity": METER,
+    "meter_units": "1",
+    "pay_every": "0.1",
+    "session_follows": PLUGGED,
+    "when_deposit_runs_out": "stop",
+    "max_session_deposit": None,
+}
+
+
 def metered_preset(**meter: Any) -> ConfigSubentryDataWithId:
     """Return the EV-charger preset with its meter: 0.5 usdc per kWh, every 0.1 kWh."""
-    return preset_subentry(
-        meter={
-            "meter_entity": METER,
-            "meter_units": "1",
-            "pay_every": "0.1",
-            "session_follows": PLUGGED,
-            "when_deposit_runs_out": "stop",
-            "max_session_deposit": None,
-            **meter,
-        }
-    )
+    return preset_subentry(meter=CHARGER_METER | meter)
 
 
 @pytest.fixture

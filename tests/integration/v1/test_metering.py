@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 from local_nitronode import LocalNitronode
 from tests.integration.helpers import wait_for
 from tests.integration.test_metering import (
+    CHARGER_METER,
     METERED_PAYMENT,
     METERING_STOPPED,
     PLUGGED,
@@ -37,18 +38,8 @@ SUBMIT_DEPOSIT = "app_sessions.v1.submit_deposit_state"
 
 
 def metered_v1_preset(**meter: str) -> ConfigSubentryDataWithId:
-    """Return the v1 EV-charger preset with its meter: every 0.1 kWh, on the plug."""
-    return v1_preset(
-        meter={
-            "meter_entity": "sensor.charger_energy",
-            "meter_units": "1",
-            "pay_every": "0.1",
-            "session_follows": PLUGGED,
-            "when_deposit_runs_out": "stop",
-            "max_session_deposit": None,
-            **meter,
-        }
-    )
+    """Return the v1 EV-charger preset with the charger's meter."""
+    return v1_preset(meter=CHARGER_METER | meter)
 
 
 @pytest.fixture

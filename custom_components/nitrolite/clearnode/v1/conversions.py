@@ -18,11 +18,11 @@ from ..models import (  # noqa: TID252
 )
 from .hashing import app_session_id
 from .models import (
-    PROTOCOL,
     AppIntent,
     AppStateUpdate,
     Transaction as NodeTransaction,
     TransactionType,
+    session_of,
 )
 
 _ADDRESS_CHARS = 42
@@ -46,20 +46,12 @@ def next_session(
 
 def created_session(definition: AppDefinition, session_data: str) -> AppSession:
     """Return a session as the node creates it: version 1, nothing allocated."""
-    return AppSession(
+    return session_of(
+        definition,
         app_session_id=app_session_id(definition),
-        application=definition.application,
         status="open",
-        participants=definition.participants,
-        weights=definition.weights,
-        quorum=definition.quorum,
-        protocol=PROTOCOL,
-        challenge=0,
-        nonce=definition.nonce,
         version=1,
         session_data=session_data or None,
-        created_at="",
-        updated_at="",
         allocations=(),
     )
 

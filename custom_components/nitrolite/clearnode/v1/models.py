@@ -167,21 +167,41 @@ def app_session_from_wire(data: Mapping[str, Any]) -> AppSession:
     definition = app_definition_from_wire(
         wire.mapping(data.get("app_definition"), "app_definition")
     )
-    return AppSession(
+    return session_of(
+        definition,
         app_session_id=wire.hex_text(data, "app_session_id", 32),
-        application=definition.application,
         status=_status(data),
+        version=wire.uint_text(data, "version"),
+        session_data=wire.optional_text(data, "session_data") or None,
+        allocations=_allocations(data),
+    )
+
+
+def session_of(  # noqa: PLR0913 - the fields a v1 session adds to its definition
+    definition: AppDefinition,
+    *,
+    app_session_id: str,
+    status: AppSessionStatus,
+    version: int,
+    session_data: str | None,
+    allocations: tuple[Allocation, ...],
+) -> AppSession:
+    """Return a v1 session as the neutral model: no challenge, no times (v1 has none)."""
+    return AppSession(
+        app_session_id=app_session_id,
+        application=definition.application,
+        status=status,
         participants=definition.participants,
         weights=definition.weights,
         quorum=definition.quorum,
         protocol=PROTOCOL,
         challenge=0,
         nonce=definition.nonce,
-        version=wire.uint_text(data, "version"),
-        session_data=wire.optional_text(data, "session_data") or None,
+        version=version,
+        session_data=session_data,
         created_at="",
         updated_at="",
-        allocations=_allocations(data),
+        allocations=allocations,
     )
 
 
