@@ -22,11 +22,11 @@ from custom_components.nitrolite.clearnode.v1.hashing import (
 from custom_components.nitrolite.clearnode.v1.models import (
     PROTOCOL,
     AppIntent,
-    AppSessionKeyState,
     AppStateUpdate,
     Asset,
     Token,
 )
+from custom_components.nitrolite.clearnode.v1.session_keys import AppSessionKeyState
 from custom_components.nitrolite.clearnode.v1.signing import (
     personal_sign,
     quorum_signature,

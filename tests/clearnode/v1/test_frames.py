@@ -11,11 +11,11 @@ from typing import Any
 from custom_components.nitrolite.clearnode.v1 import hashing
 from custom_components.nitrolite.clearnode.v1.codec import encode_request
 from custom_components.nitrolite.clearnode.v1.models import (
-    AppSessionKeyState,
     AppStateUpdate,
     app_definition_from_wire,
     app_definition_to_wire,
 )
+from custom_components.nitrolite.clearnode.v1.session_keys import AppSessionKeyState
 from custom_components.nitrolite.clearnode.v1.signing import (
     QuorumSignerType,
     personal_sign,

@@ -10,10 +10,12 @@ import pytest
 from custom_components.nitrolite.clearnode.errors import ClearNodeValidationError
 from custom_components.nitrolite.clearnode.v1 import hashing
 from custom_components.nitrolite.clearnode.v1.models import (
-    AppSessionKeyState,
     AppStateUpdate,
-    ChannelSessionKeyState,
     app_definition_from_wire,
+)
+from custom_components.nitrolite.clearnode.v1.session_keys import (
+    AppSessionKeyState,
+    ChannelSessionKeyState,
 )
 from custom_components.nitrolite.clearnode.v1.state import (
     ChannelDefinition,

@@ -13,11 +13,9 @@ from custom_components.nitrolite.clearnode.models import Allocation, AppSession
 from custom_components.nitrolite.clearnode.v1.models import (
     PROTOCOL,
     AppIntent,
-    AppSessionKeyState,
     AppStateUpdate,
     Asset,
     BalanceEntry,
-    ChannelSessionKeyState,
     NodeConfig,
     Transaction,
     TransactionType,
@@ -26,6 +24,10 @@ from custom_components.nitrolite.clearnode.v1.models import (
     app_session_from_wire,
     parse_items,
     parse_page,
+)
+from custom_components.nitrolite.clearnode.v1.session_keys import (
+    AppSessionKeyState,
+    ChannelSessionKeyState,
 )
 
 from .vectors import address, load, two_party

@@ -24,7 +24,7 @@ from custom_components.nitrolite.clearnode.models import (
     Balance,
     Transaction,
 )
-from custom_components.nitrolite.clearnode.v1 import operations
+from custom_components.nitrolite.clearnode.v1 import reads
 from custom_components.nitrolite.clearnode.v1.conversions import session_result
 from custom_components.nitrolite.clearnode.v1.models import (
     PROTOCOL,
@@ -471,8 +471,8 @@ async def test_more_open_sessions_than_the_bound_is_a_protocol_error(
             (local.wallet, 1), (local.counterparty, 0), quorum=1, nonce=nonce
         )
         await local.ops.open_session(app_definition)
-    monkeypatch.setattr(operations, "PAGE_SIZE", 1)
-    monkeypatch.setattr(operations, "MAX_PAGES", 2)
+    monkeypatch.setattr(reads, "PAGE_SIZE", 1)
+    monkeypatch.setattr(reads, "MAX_PAGES", 2)
     with pytest.raises(ClearNodeProtocolError, match="more than 2 open app sessions"):
         await local.ops.open_sessions()
 

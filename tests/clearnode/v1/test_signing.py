@@ -12,10 +12,12 @@ from custom_components.nitrolite.clearnode.errors import ClearNodeProtocolError
 from custom_components.nitrolite.clearnode.signing import CURVE_N, Signer
 from custom_components.nitrolite.clearnode.v1 import hashing
 from custom_components.nitrolite.clearnode.v1.models import (
-    AppSessionKeyState,
     AppStateUpdate,
-    ChannelSessionKeyState,
     app_definition_from_wire,
+)
+from custom_components.nitrolite.clearnode.v1.session_keys import (
+    AppSessionKeyState,
+    ChannelSessionKeyState,
 )
 from custom_components.nitrolite.clearnode.v1.signing import (
     ChannelKeyAuthorization,

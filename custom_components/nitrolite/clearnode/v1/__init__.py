@@ -38,15 +38,14 @@ from .hashing import (
 from .models import (
     PROTOCOL,
     AppIntent,
-    AppSessionKeyState,
     AppStateUpdate,
-    ChannelSessionKeyState,
     TransactionType,
     TransitionType,
     app_definition_from_wire,
     app_definition_to_wire,
     app_session_from_wire,
 )
+from .session_keys import AppSessionKeyState, ChannelSessionKeyState
 from .signing import (
     ChannelKeyAuthorization,
     ChannelSignerType,

@@ -47,6 +47,7 @@ from .models import Asset as NodeAsset, TransactionType
 from .node import read_node
 from .operations import Operations
 from .polling import PollingClient
+from .reads import Reads
 
 FEATURES = frozenset({Feature.POLLING, Feature.PUBLIC_READS})
 DEFAULT_POLL_INTERVAL = 5.0
@@ -162,7 +163,7 @@ class NitronodeClient(PollingClient):
             self._operations.node = node
         await self._start_polling()
 
-    def _reads(self) -> Operations:
+    def _reads(self) -> Reads:
         return self._ops()
 
     def _ops(self) -> Operations:

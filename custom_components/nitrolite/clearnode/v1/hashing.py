@@ -17,12 +17,8 @@ from ..models import AppDefinition
 from . import abi
 from .channels import ChannelDefinition, ChannelState, Ledger, Transition
 from .codec import canonical_decimal, hex_to_bytes
-from .models import (
-    AppSessionKeyState,
-    AppStateUpdate,
-    ChannelSessionKeyState,
-    TransitionType,
-)
+from .models import AppStateUpdate, TransitionType
+from .session_keys import AppSessionKeyState, ChannelSessionKeyState
 
 # The first byte of every home channel id: the ChannelHub contract version.
 CHANNEL_HUB_VERSION = 1

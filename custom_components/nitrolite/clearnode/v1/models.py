@@ -2,8 +2,8 @@
 
 App sessions map onto the library's neutral models (:class:`~..models.AppDefinition`,
 :class:`~..models.AppSession`, :class:`~..models.Allocation`, participants in EIP-55)
-so that the coordinator serves both dialects; v1-only objects are defined here. Wire
-objects (key states) keep hex exactly as sent; ``to_wire`` emits what the node
+so that the coordinator serves both dialects; v1-only objects are defined here
+(session keys' states in :mod:`.session_keys`). ``to_wire`` emits what the node
 compares against: lowercase addresses, canonical amounts, uint64 as strings.
 
 Over 400 lines because it is PROTOCOL_V1 §3 as one list of models, one per wire
@@ -32,7 +32,6 @@ PROTOCOL = "nitronode/v1"
 # v1.2 needs registered (staked) applications; older nodes use another definition shape.
 MIN_NODE_VERSION = (1, 3, 0)
 MAX_PARTICIPANTS = 256
-MAX_KEY_SCOPE_ITEMS = 64
 MAX_PAGE_ITEMS = 100
 _NODE_VERSION = re.compile(r"v?([0-9]{1,6})\.([0-9]{1,6})\.([0-9]{1,6})(?:[-+].*)?")
 
@@ -238,91 +237,6 @@ class AppStateUpdate:
             "allocations": [allocation_to_wire(a) for a in self.allocations],
             "session_data": self.session_data,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class AppSessionKeyState:
-    """An app-session key's scope and expiry, signed by wallet and key (§6.5, §7.1)."""
-
-    user_address: str
-    session_key: str
-    version: int
-    application_ids: tuple[str, ...]
-    app_session_ids: tuple[str, ...]
-    expires_at: int
-    user_sig: str = ""
-    session_key_sig: str = ""
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> AppSessionKeyState:
-        """Parse a key state (signatures may be empty on a revocation)."""
-        return cls(
-            **_key_state_fields(data),
-            application_ids=_texts(data, "application_ids"),
-            app_session_ids=_texts(data, "app_session_ids"),
-        )
-
-    def to_wire(self) -> dict[str, Any]:
-        """Return the state as the node reads it."""
-        return _key_state_to_wire(
-            self,
-            application_ids=list(self.application_ids),
-            app_session_ids=list(self.app_session_ids),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelSessionKeyState:
-    """A channel session key's assets and expiry (§7.2); it signs states with 0x01."""
-
-    user_address: str
-    session_key: str
-    version: int
-    assets: tuple[str, ...]
-    expires_at: int
-    user_sig: str = ""
-    session_key_sig: str = ""
-
-    @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> ChannelSessionKeyState:
-        """Parse a channel key state."""
-        return cls(**_key_state_fields(data), assets=_texts(data, "assets"))
-
-    def to_wire(self) -> dict[str, Any]:
-        """Return the state as the node reads it."""
-        return _key_state_to_wire(self, assets=list(self.assets))
-
-
-def _key_state_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Read what app-session and channel key states share."""
-    return {
-        "user_address": wire.hex_text(data, "user_address", 20),
-        "session_key": wire.hex_text(data, "session_key", 20),
-        "version": wire.uint_text(data, "version"),
-        "expires_at": wire.uint_text(data, "expires_at"),
-        "user_sig": wire.optional_text(data, "user_sig", 140) or "",
-        "session_key_sig": wire.optional_text(data, "session_key_sig", 140) or "",
-    }
-
-
-def _key_state_to_wire(
-    state: AppSessionKeyState | ChannelSessionKeyState, **scope: list[str]
-) -> dict[str, Any]:
-    """Write a key state with its scope where the SDK puts it (frames match byte for byte)."""
-    return {
-        "user_address": state.user_address,
-        "session_key": state.session_key,
-        "version": str(state.version),
-        **scope,
-        "expires_at": str(state.expires_at),
-        "user_sig": state.user_sig,
-        "session_key_sig": state.session_key_sig,
-    }
-
-
-def _texts(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    values = wire.items(data, key, MAX_KEY_SCOPE_ITEMS)
-    return tuple(wire.text({key: value}, key, 66) for value in values)
 
 
 @dataclass(frozen=True, slots=True)

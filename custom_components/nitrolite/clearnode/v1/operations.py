@@ -1,4 +1,4 @@
-"""The composite v1 operations: reads, sessions with deposits, payments, transfers.
+"""The composite v1 operations: sessions with deposits, payments, transfers.
 
 Each operation checks its input with the node's rules (:mod:`.validation`), signs with
 the wallet alone, sends through a ``send(method, payload) -> result`` callable (which
@@ -18,56 +18,40 @@ per preset).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
 import logging
 import time
 from typing import Any
 
-from ..addresses import parse_address  # noqa: TID252
 from ..errors import (  # noqa: TID252
     ClearNodeError,
-    ClearNodeProtocolError,
     ClearNodeRejectedError,
     ClearNodeValidationError,
     ClearNodeVersionConflictError,
 )
-from ..models import Allocation, AppDefinition, AppSession, Balance, Transaction  # noqa: TID252
+from ..models import Allocation, AppDefinition, AppSession, Transaction  # noqa: TID252
 from ..signing import Signer, run_crypto  # noqa: TID252
 from . import validation as rules
 from .channels import ChannelState
-from .conversions import check_created, created_session, next_session, transaction
+from .conversions import check_created, created_session, next_session
 from .hashing import app_state_update_hash, create_request_hash
 from .home_channel import HomeChannels, affordable, new_channel_nonce
-from .models import (
-    AppIntent,
-    AppStateUpdate,
-    Asset,
-    BalanceEntry,
-    Transaction as NodeTransaction,
-    TransactionType,
-    app_definition_to_wire,
-    app_session_from_wire,
-    parse_items,
-    parse_page,
-)
+from .models import AppIntent, AppStateUpdate, Asset, app_definition_to_wire
 from .node import NodeInfo, Send
+from .reads import Reads
 from .signing import quorum_signature
 
 _LOGGER = logging.getLogger(__package__)
 
 type Seen = Callable[[AppSession], None]
 
-PAGE_SIZE = 100
-# 10,000 open sessions: far beyond any wallet Home Assistant runs.
-MAX_PAGES = 100
-
 
 def _ignore(_session: AppSession) -> None:
     """Default for the sessions an operation reports (a poller takes them)."""
 
 
-class Operations:
+class Operations(Reads):
     """One wallet's state changes on one node, through ``send``.
 
     ``applied`` is told every session state the node accepted from us, so that a
@@ -88,11 +72,10 @@ class Operations:
         channel_nonce: Callable[[], int] = new_channel_nonce,
     ) -> None:
         """Act for ``signer``'s wallet on the node ``node`` describes."""
-        self._send = send
+        super().__init__(send, signer.address)
         self._signer = signer
         self._applied = applied
         self._observed = observed
-        self._wallet = signer.address
         self._channels = HomeChannels(
             send, signer, node, clock=clock, channel_nonce=channel_nonce
         )
@@ -106,76 +89,6 @@ class Operations:
     def node(self, node: NodeInfo) -> None:
         """Take what a new connection read of the node; channel states stay serialised."""
         self._channels.node = node
-
-    # Reads ---------------------------------------------------------------------
-
-    async def get_balances(self, wallet: str | None = None) -> tuple[Balance, ...]:
-        """Return a wallet's off-chain balances (ours by default; reads are public)."""
-        owner = self._wallet if wallet is None else parse_address(wallet, "wallet")
-        result = await self._send("user.v1.get_balances", {"wallet": owner.lower()})
-        entries = parse_items(result, "balances", BalanceEntry.from_wire)
-        return tuple(Balance(entry.asset, entry.amount) for entry in entries)
-
-    async def transactions(
-        self, tx_type: TransactionType | None = None, limit: int = PAGE_SIZE
-    ) -> tuple[Transaction, ...]:
-        """Return our newest transactions (at most ``limit``, up to a page)."""
-        query: dict[str, Any] = {
-            "wallet": self._wallet.lower(),
-            "pagination": {"limit": min(limit, PAGE_SIZE)},
-        }
-        if tx_type is not None:
-            query["tx_type"] = int(tx_type)
-        result = await self._send("user.v1.get_transactions", query)
-        records, _ = parse_page(result, "transactions", NodeTransaction.from_wire)
-        return tuple(transaction(record) for record in records)
-
-    async def find_session(self, app_session_id: str) -> AppSession | None:
-        """Return one app session as the node lists it, None if it has none."""
-        result = await self._send(
-            "app_sessions.v1.get_app_sessions", {"app_session_id": app_session_id}
-        )
-        sessions, _ = parse_page(result, "app_sessions", app_session_from_wire)
-        return next((s for s in sessions if s.app_session_id == app_session_id), None)
-
-    async def open_sessions(self) -> tuple[AppSession, ...]:
-        """Return every open app session we take part in, newest first."""
-        return tuple([session async for session in self.sessions(status="open")])
-
-    async def sessions(
-        self, participant: str | None = None, status: str | None = None
-    ) -> AsyncGenerator[AppSession]:
-        """Yield the app sessions of ``participant`` (our wallet by default), newest first.
-
-        Every page is read, up to MAX_PAGES; a session that moves on to the next page
-        while they are read is yielded once.
-        """
-        owner = (
-            self._wallet
-            if participant is None
-            else parse_address(participant, "participant")
-        )
-        query: dict[str, Any] = {"participant": owner.lower()}
-        if status is not None:
-            query["status"] = rules.status(status)
-        seen: set[str] = set()
-        for page in range(MAX_PAGES):
-            pagination = {"offset": page * PAGE_SIZE, "limit": PAGE_SIZE}
-            result = await self._send(
-                "app_sessions.v1.get_app_sessions", query | {"pagination": pagination}
-            )
-            sessions, metadata = parse_page(
-                result, "app_sessions", app_session_from_wire
-            )
-            for session in sessions:
-                if session.app_session_id not in seen:
-                    seen.add(session.app_session_id)
-                    yield session
-            if len(sessions) < PAGE_SIZE or page + 1 >= metadata.page_count:
-                return
-        listed = " ".join(filter(None, (status, "app sessions")))
-        msg = f"more than {MAX_PAGES * PAGE_SIZE} {listed}"
-        raise ClearNodeProtocolError(msg)
 
     # Home channels -------------------------------------------------------------
 

@@ -41,7 +41,7 @@ MAX_CLOSED_REMEMBERED = 256
 
 
 class Reads(Protocol):
-    """The reads a poll makes (:class:`~.operations.Operations` has them)."""
+    """The reads a poll makes (:class:`~.reads.Reads` has them)."""
 
     async def get_balances(self) -> tuple[Balance, ...]:
         """Return our balances."""
